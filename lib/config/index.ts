@@ -1,0 +1,3 @@
+export * from './constants';
+export * from './environment-config';
+export * from './load-config';

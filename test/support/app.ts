@@ -1,0 +1,63 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import {
+  ENVIRONMENT_NAMES,
+  type EnvironmentConfig,
+  type EnvironmentName,
+  loadEnvironments,
+} from '../../lib/config';
+import { AppStage } from '../../stages/app-stage';
+
+/** The context in cdk.json: the tests see what `cdk synth` sees. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return cdkJson.context;
+}
+
+export interface TestAppOptions {
+  /** Bundle Lambda code with esbuild. @default false (much faster; one test file keeps it on) */
+  readonly bundling?: boolean;
+  readonly context?: Record<string, unknown>;
+}
+
+/** An App with cdk.json's context; bundling off unless asked for. */
+export function testApp(options: TestAppOptions = {}): App {
+  return new App({
+    context: {
+      ...cdkJsonContext(),
+      ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+  });
+}
+
+export interface SynthesizedStages {
+  readonly app: App;
+  readonly configs: Record<EnvironmentName, EnvironmentConfig>;
+  readonly stages: Record<EnvironmentName, AppStage>;
+}
+
+/** One App holding the AppStage of every environment: build it once per test file. */
+export function synthAllStages(options: TestAppOptions = {}): SynthesizedStages {
+  const app = testApp(options);
+  const configs = loadEnvironments(app.node);
+  const stages = Object.fromEntries(
+    ENVIRONMENT_NAMES.map((name) => [name, new AppStage(app, name, { config: configs[name] })])
+  ) as Record<EnvironmentName, AppStage>;
+  return { app, configs, stages };
+}
+
+/** Templates are cached per stack so each is synthesized once. */
+const templates = new WeakMap<Stack, Template>();
+export function templateOf(stack: Stack): Template {
+  let template = templates.get(stack);
+  if (!template) {
+    template = Template.fromStack(stack);
+    templates.set(stack, template);
+  }
+  return template;
+}

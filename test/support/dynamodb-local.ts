@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+
+/**
+ * Amazon's DynamoDB Local, started from the jar that ships inside the npm package
+ * amplify-dynamodb-simulator. Real DynamoDB semantics (transactions, conditions, GSIs),
+ * no network and no Docker. Used by the jest global setup and by `npm run dev`.
+ */
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Keep data in this folder (survives restarts). @default - in memory */
+  readonly dbPath?: string;
+  /** @default - a free port */
+  readonly port?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function emulatorDir(): string {
+  return path.join(path.dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+}
+
+export async function startDynamoDbLocal(options: StartOptions = {}): Promise<DynamoDbLocal> {
+  const port = options.port ?? (await freePort());
+  const dir = emulatorDir();
+  const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      path.join(dir, 'DynamoDBLocal.jar'),
+      ...storage,
+      '-port',
+      String(port),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] }
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => reject(new Error(`DynamoDB Local did not start within 30 s:\n${output}`)),
+      30_000
+    );
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes('CorsParams')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        err.code === 'ENOENT'
+          ? new Error(
+              'DynamoDB Local needs Java 17+ on the PATH: apt-get install -y openjdk-17-jre-headless (or any JRE 17+)'
+            )
+          : err
+      );
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`DynamoDB Local exited with code ${code}:\n${output}`));
+    });
+  });
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
