@@ -1,8 +1,9 @@
-import { Stage, type StageProps } from 'aws-cdk-lib';
+import { type CfnOutput, Stage, type StageProps } from 'aws-cdk-lib';
 import { type Construct } from 'constructs';
 import { type EnvironmentConfig } from '../lib/config';
 import { DatabaseStack } from '../lib/stacks/database-stack';
 import { NetworkingStack } from '../lib/stacks/networking-stack';
+import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack';
 
 export interface AppStageProps extends StageProps {
   readonly config: EnvironmentConfig;
@@ -12,6 +13,9 @@ export interface AppStageProps extends StageProps {
 export class AppStage extends Stage {
   public readonly networking: NetworkingStack;
   public readonly database: DatabaseStack;
+  public readonly api: ServerlessApiStack;
+  /** The API's base URL (ends with `/<stage>/`), for the pipeline's post-deploy health check. */
+  public readonly apiUrl: CfnOutput;
 
   constructor(scope: Construct, id: string, props: AppStageProps) {
     const { config } = props;
@@ -24,5 +28,7 @@ export class AppStage extends Stage {
       databaseSecurityGroup: this.networking.databaseSecurityGroup,
       cacheSecurityGroup: this.networking.cacheSecurityGroup,
     });
+    this.api = new ServerlessApiStack(this, 'ServerlessApi', { config });
+    this.apiUrl = this.api.apiUrlOutput;
   }
 }

@@ -62,6 +62,8 @@ export interface EnvironmentConfig {
   readonly deletionProtection: boolean;
   readonly terminationProtection: boolean;
   readonly logRetention: logs.RetentionDays;
+  /** Powertools LOG_LEVEL of the Lambda functions. */
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN';
   readonly alarmEmail: string;
   readonly network: NetworkConfig;
   readonly database: DatabaseConfig;
@@ -108,6 +110,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     deletionProtection: false,
     terminationProtection: false,
     logRetention: logs.RetentionDays.ONE_WEEK,
+    logLevel: 'DEBUG',
     network: { natGateways: 1 },
     database: {
       instanceClass: ec2.InstanceClass.BURSTABLE3,
@@ -128,6 +131,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     deletionProtection: false,
     terminationProtection: false,
     logRetention: logs.RetentionDays.ONE_MONTH,
+    logLevel: 'INFO',
     network: { natGateways: 1 },
     database: {
       instanceClass: ec2.InstanceClass.BURSTABLE3,
@@ -148,6 +152,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     deletionProtection: true,
     terminationProtection: true,
     logRetention: logs.RetentionDays.THREE_MONTHS,
+    logLevel: 'INFO',
     network: { natGateways: 'perAz' },
     database: {
       // The seed's production sizes: t3.medium primary, t3.small replica.

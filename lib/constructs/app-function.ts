@@ -1,0 +1,108 @@
+import * as path from 'node:path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type EnvironmentConfig } from '../config';
+
+/** The functions/ folder: one sub-folder per Lambda function, each with an index.ts. */
+export const FUNCTIONS_DIR = path.join(__dirname, '..', '..', 'functions');
+
+export const DEFAULT_MEMORY_MB = 256;
+export const DEFAULT_TIMEOUT = Duration.seconds(30);
+/** The newest Node.js runtime of the installed aws-cdk-lib (AwsSolutions-L1 flags older ones). */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export interface AppFunctionProps {
+  /** Folder name under functions/, e.g. `orders`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly config: EnvironmentConfig;
+  /** Value of POWERTOOLS_SERVICE_NAME. */
+  readonly serviceName: string;
+  readonly environment?: Record<string, string>;
+  /** @default 30 seconds */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The team's Lambda defaults in one place: current Node.js on arm64, X-Ray, an explicit log
+ * group with retention, a least-privilege role (no AWS managed policy), and an esbuild bundle
+ * (minified, with source maps; the AWS SDK v3 stays external because the runtime provides it).
+ */
+export class AppFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly logGroup: logs.LogGroup;
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    const { config } = props;
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+
+    // Our own role instead of AWSLambdaBasicExecutionRole: logs only to this function's group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (${config.name})`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      })
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(FUNCTIONS_DIR, props.entry, 'index.ts'),
+      handler: 'handler',
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: DEFAULT_MEMORY_MB,
+      timeout: props.timeout ?? DEFAULT_TIMEOUT,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        LOG_LEVEL: config.logLevel,
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+
+    const stack = Stack.of(this);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+    });
+    // The log-group ARN ends in `:*` (log streams): scoped to this function's own group.
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:*]`,
+      reason: "Log streams of this function's own log group only.",
+    });
+  }
+
+  /**
+   * Acknowledges the `<table>/index/*` finding that `table.grant*Data` adds: the function
+   * queries the table's own GSIs.
+   */
+  public acknowledgeTableIndexAccess(tableLogicalId: string): void {
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+      reason: "Queries this application's own table indexes (GSI1).",
+    });
+  }
+}
