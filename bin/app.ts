@@ -1,20 +1,19 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { ENVIRONMENT_NAMES, loadEnvironments } from '../lib/config';
+import { loadEnvironments, loadPipelineConfig } from '../lib/config';
 import { addNagGate, enforceValidationReport } from '../lib/compliance/nag-gate';
-import { AppStage } from '../stages/app-stage';
+import { PipelineStack } from '../lib/pipeline/pipeline-stack';
 
+/**
+ * The deployable entry point: `cdk deploy PipelineStack` once, then every git push deploys
+ * dev → staging → (approval) → prod through the pipeline.
+ */
 const app = new App();
-const environments = loadEnvironments(app.node);
 
-for (const name of ENVIRONMENT_NAMES) {
-  const config = environments[name];
-  new AppStage(app, stageId(name), { config });
-}
+new PipelineStack(app, 'PipelineStack', {
+  pipelineConfig: loadPipelineConfig(app.node),
+  environments: loadEnvironments(app.node),
+});
 
 addNagGate(app);
 enforceValidationReport(app.synth());
-
-function stageId(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}

@@ -61,6 +61,8 @@ export interface EnvironmentConfig {
   readonly snapshotOnDelete: boolean;
   readonly deletionProtection: boolean;
   readonly terminationProtection: boolean;
+  /** A manual approval in the pipeline precedes this environment's deployment. */
+  readonly requiresApproval: boolean;
   readonly logRetention: logs.RetentionDays;
   /** Powertools LOG_LEVEL of the Lambda functions. */
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN';
@@ -109,6 +111,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     snapshotOnDelete: false,
     deletionProtection: false,
     terminationProtection: false,
+    requiresApproval: false,
     logRetention: logs.RetentionDays.ONE_WEEK,
     logLevel: 'DEBUG',
     network: { natGateways: 1 },
@@ -130,6 +133,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     snapshotOnDelete: true,
     deletionProtection: false,
     terminationProtection: false,
+    requiresApproval: false,
     logRetention: logs.RetentionDays.ONE_MONTH,
     logLevel: 'INFO',
     network: { natGateways: 1 },
@@ -151,6 +155,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     snapshotOnDelete: true,
     deletionProtection: true,
     terminationProtection: true,
+    requiresApproval: true,
     logRetention: logs.RetentionDays.THREE_MONTHS,
     logLevel: 'INFO',
     network: { natGateways: 'perAz' },

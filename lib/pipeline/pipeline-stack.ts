@@ -1,0 +1,96 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { type Construct } from 'constructs';
+import { ENVIRONMENT_NAMES, type EnvironmentConfig, type EnvironmentName, type PipelineConfig } from '../config';
+import { AppStage } from '../../stages/app-stage';
+import { acknowledgePipelineFindings } from './pipeline-nag';
+import { synthStep } from './synth-step';
+
+/** Runs in the post step of every stage, from the repository checkout. */
+export const HEALTH_CHECK_SCRIPT = 'lib/pipeline/scripts/health-check.mjs';
+export const HEALTH_CHECK_URL_VARIABLE = 'API_URL';
+/** CodeBuild image of every step: pinned, so a default change can't alter builds silently. */
+export const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
+
+export const PROD_APPROVAL_COMMENT =
+  'Before approving: staging deployed and its /health check passed in this execution; its alarms are ' +
+  'quiet (CloudWatch dashboard <env>-system-overview); the change set of each prod stack shows no ' +
+  'unexpected replacement of the database, table, user pool or VPC.';
+
+export interface PipelineStackProps extends StackProps {
+  readonly pipelineConfig: PipelineConfig;
+  readonly environments: Record<EnvironmentName, EnvironmentConfig>;
+}
+
+/** The stage construct ids in deployment order: dev, staging, then prod behind an approval. */
+export function stageId(name: EnvironmentName): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/**
+ * The self-mutating delivery pipeline: source (CodeConnections) → synth (buildspec.yml: tests,
+ * cdk-nag gate, cdk synth) → self-mutation → assets → dev → staging → manual approval → prod, with
+ * a /health check after each stage.
+ */
+export class PipelineStack extends Stack {
+  public readonly pipeline: pipelines.CodePipeline;
+  public readonly stages: Record<EnvironmentName, AppStage>;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    const { pipelineConfig } = props;
+    super(scope, id, {
+      ...props,
+      env: { account: pipelineConfig.account, region: pipelineConfig.region },
+      terminationProtection: true,
+    });
+
+    const source = pipelines.CodePipelineSource.connection(pipelineConfig.repository, pipelineConfig.branch, {
+      connectionArn: pipelineConfig.connectionArn,
+      triggerOnPush: true,
+    });
+
+    this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
+      pipelineName: pipelineConfig.pipelineName,
+      // Set explicitly: the default depends on a feature flag (aws/aws-cdk#29146).
+      pipelineType: codepipeline.PipelineType.V2,
+      selfMutation: true,
+      // dev, staging and prod are separate accounts: artifacts need a KMS key they can be granted.
+      crossAccountKeys: true,
+      enableKeyRotation: true,
+      // One asset-publishing job for all assets instead of one CodeBuild project per asset
+      // (aws/aws-cdk#23016): fewer actions, faster and cheaper; assets are shared by all stages.
+      publishAssetsInParallel: false,
+      // esbuild is a devDependency, so Lambda bundling runs in the synth container without Docker.
+      dockerEnabledForSynth: false,
+      synth: synthStep({ input: source }),
+      codeBuildDefaults: { buildEnvironment: { buildImage: BUILD_IMAGE } },
+    });
+
+    const stages = {} as Record<EnvironmentName, AppStage>;
+    for (const name of ENVIRONMENT_NAMES) {
+      const config = props.environments[name];
+      const stage = new AppStage(this, stageId(name), { config });
+      stages[name] = stage;
+      this.pipeline.addStage(stage, {
+        pre: config.requiresApproval ? [new pipelines.ManualApprovalStep('PromoteToProd', { comment: PROD_APPROVAL_COMMENT })] : [],
+        post: [this.healthCheck(stage, source)],
+      });
+    }
+    this.stages = stages;
+
+    // Build now (not at synth) so the generated projects and roles can be acknowledged.
+    this.pipeline.buildPipeline();
+    acknowledgePipelineFindings(this.pipeline);
+  }
+
+  /** Calls the stage's /health with bounded retries; a failure stops the pipeline there. */
+  private healthCheck(stage: AppStage, source: pipelines.CodePipelineSource): pipelines.ShellStep {
+    return new pipelines.ShellStep('HealthCheck', {
+      input: source,
+      envFromCfnOutputs: { [HEALTH_CHECK_URL_VARIABLE]: stage.apiUrl },
+      commands: [`node ${HEALTH_CHECK_SCRIPT}`],
+    });
+  }
+}
