@@ -11,6 +11,8 @@ import { synthStep } from './synth-step';
 /** Runs in the post step of every stage, from the repository checkout. */
 export const HEALTH_CHECK_SCRIPT = 'lib/pipeline/scripts/health-check.mjs';
 export const HEALTH_CHECK_URL_VARIABLE = 'API_URL';
+/** The aws-cdk CLI version installed from package-lock.json. */
+export const CDK_CLI_VERSION = (require('aws-cdk/package.json') as { version: string }).version;
 /** CodeBuild image of every step: pinned, so a default change can't alter builds silently. */
 export const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
 
@@ -65,6 +67,8 @@ export class PipelineStack extends Stack {
       // esbuild is a devDependency, so Lambda bundling runs in the synth container without Docker.
       dockerEnabledForSynth: false,
       synth: synthStep({ input: source }),
+      // Self-mutation runs the CLI version the repo pins (package-lock), not whatever is newest.
+      cliVersion: CDK_CLI_VERSION,
       codeBuildDefaults: { buildEnvironment: { buildImage: BUILD_IMAGE } },
     });
 
