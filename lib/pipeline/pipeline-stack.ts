@@ -1,9 +1,15 @@
+import * as fs from 'node:fs';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { type Construct } from 'constructs';
-import { ENVIRONMENT_NAMES, type EnvironmentConfig, type EnvironmentName, type PipelineConfig } from '../config';
+import {
+  ENVIRONMENT_NAMES,
+  type EnvironmentConfig,
+  type EnvironmentName,
+  type PipelineConfig,
+} from '../config';
 import { AppStage } from '../../stages/app-stage';
 import { acknowledgePipelineFindings } from './pipeline-nag';
 import { synthStep } from './synth-step';
@@ -12,7 +18,9 @@ import { synthStep } from './synth-step';
 export const HEALTH_CHECK_SCRIPT = 'lib/pipeline/scripts/health-check.mjs';
 export const HEALTH_CHECK_URL_VARIABLE = 'API_URL';
 /** The aws-cdk CLI version installed from package-lock.json. */
-export const CDK_CLI_VERSION = (require('aws-cdk/package.json') as { version: string }).version;
+export const CDK_CLI_VERSION = (
+  JSON.parse(fs.readFileSync(require.resolve('aws-cdk/package.json'), 'utf8')) as { version: string }
+).version;
 /** CodeBuild image of every step: pinned, so a default change can't alter builds silently. */
 export const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
 
@@ -78,7 +86,9 @@ export class PipelineStack extends Stack {
       const stage = new AppStage(this, stageId(name), { config });
       stages[name] = stage;
       this.pipeline.addStage(stage, {
-        pre: config.requiresApproval ? [new pipelines.ManualApprovalStep('PromoteToProd', { comment: PROD_APPROVAL_COMMENT })] : [],
+        pre: config.requiresApproval
+          ? [new pipelines.ManualApprovalStep('PromoteToProd', { comment: PROD_APPROVAL_COMMENT })]
+          : [],
         post: [this.healthCheck(stage, source)],
       });
     }
