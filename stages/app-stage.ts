@@ -2,6 +2,7 @@ import { type CfnOutput, Stage, type StageProps } from 'aws-cdk-lib';
 import { type Construct } from 'constructs';
 import { type EnvironmentConfig } from '../lib/config';
 import { DatabaseStack } from '../lib/stacks/database-stack';
+import { MonitoringStack } from '../lib/stacks/monitoring-stack';
 import { NetworkingStack } from '../lib/stacks/networking-stack';
 import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack';
 
@@ -14,6 +15,7 @@ export class AppStage extends Stage {
   public readonly networking: NetworkingStack;
   public readonly database: DatabaseStack;
   public readonly api: ServerlessApiStack;
+  public readonly monitoring: MonitoringStack;
   /** The API's base URL (ends with `/<stage>/`), for the pipeline's post-deploy health check. */
   public readonly apiUrl: CfnOutput;
 
@@ -29,6 +31,18 @@ export class AppStage extends Stage {
       cacheSecurityGroup: this.networking.cacheSecurityGroup,
     });
     this.api = new ServerlessApiStack(this, 'ServerlessApi', { config });
+    this.monitoring = new MonitoringStack(this, 'Monitoring', {
+      config,
+      api: this.api.api,
+      functions: Object.fromEntries(
+        Object.entries(this.api.functions).map(([name, fn]) => [name, fn.function])
+      ),
+      database: this.database.database,
+      table: this.api.table,
+      orderEventsQueue: this.api.orderEventsQueue,
+      orderEventsDeadLetterQueue: this.api.orderEventsDeadLetterQueue,
+      redisReplicationGroupId: this.database.redis.ref,
+    });
     this.apiUrl = this.api.apiUrlOutput;
   }
 }

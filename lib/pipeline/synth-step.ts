@@ -36,13 +36,17 @@ export function parseBuildSpec(text: string = fs.readFileSync(BUILDSPEC_FILE, 'u
   const installCommands = stringList(phases.install?.commands, 'phases.install.commands');
   const commands = stringList(phases.build?.commands, 'phases.build.commands');
   if (!commands.some((c) => /\bcdk synth\b/.test(c))) {
-    throw new Error(`${BUILDSPEC_FILE}: phases.build.commands must run 'cdk synth', got ${JSON.stringify(commands)}`);
+    throw new Error(
+      `${BUILDSPEC_FILE}: phases.build.commands must run 'cdk synth', got ${JSON.stringify(commands)}`
+    );
   }
 
   const restPhases: Record<string, Record<string, unknown>> = {};
   for (const [name, phase] of Object.entries(phases)) {
     const rest = Object.fromEntries(
-      Object.entries(phase).filter(([key]) => !(key === 'commands' && (name === 'install' || name === 'build')))
+      Object.entries(phase).filter(
+        ([key]) => !(key === 'commands' && (name === 'install' || name === 'build'))
+      )
     );
     if (Object.keys(rest).length > 0) restPhases[name] = rest;
   }

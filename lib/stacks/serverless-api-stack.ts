@@ -29,7 +29,14 @@ export const USAGE_PLAN_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 export const ADMINS_GROUP = 'admins';
 export const SERVICE_NAME = 'api-service';
 
-const CORS_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'Idempotency-Key'];
+const CORS_HEADERS = [
+  'Content-Type',
+  'X-Amz-Date',
+  'Authorization',
+  'X-Api-Key',
+  'X-Amz-Security-Token',
+  'Idempotency-Key',
+];
 const AUTHORIZER_REASON =
   'Every /v1 method uses the REQUEST Lambda authorizer, which verifies the Cognito token (signature, ' +
   'issuer, client, expiry) with aws-jwt-verify and requires an API key: Cognito authorization in code.';
@@ -108,7 +115,10 @@ export class ServerlessApiStack extends EnvironmentStack {
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'CustomAuthorizer', {
       handler: this.functions.authorizer.function,
-      identitySources: [apigw.IdentitySource.header('Authorization'), apigw.IdentitySource.header('x-api-key')],
+      identitySources: [
+        apigw.IdentitySource.header('Authorization'),
+        apigw.IdentitySource.header('x-api-key'),
+      ],
       resultsCacheTtl: AUTHORIZER_CACHE_TTL,
     });
 
@@ -119,8 +129,14 @@ export class ServerlessApiStack extends EnvironmentStack {
     });
     this.addRoutes();
 
-    this.apiUrlOutput = new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'API Gateway URL' });
-    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Cognito user pool id' });
+    this.apiUrlOutput = new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'API Gateway URL',
+    });
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.userPool.userPoolId,
+      description: 'Cognito user pool id',
+    });
     new CfnOutput(this, 'UserPoolClientId', {
       value: this.userPoolClient.userPoolClientId,
       description: 'Cognito user pool client id',
@@ -162,11 +178,13 @@ export class ServerlessApiStack extends EnvironmentStack {
     Validations.of(userPool).acknowledge(
       {
         id: 'AwsSolutions-COG2',
-        reason: 'Self sign-up consumer API: MFA is optional (TOTP) so customers can enrol; admins are expected to enrol.',
+        reason:
+          'Self sign-up consumer API: MFA is optional (TOTP) so customers can enrol; admins are expected to enrol.',
       },
       {
         id: 'AwsSolutions-COG8',
-        reason: 'The Essentials plan is a deliberate cost choice; threat protection (Plus) is an opt-in upgrade.',
+        reason:
+          'The Essentials plan is a deliberate cost choice; threat protection (Plus) is an opt-in upgrade.',
       }
     );
     return userPool;
@@ -179,8 +197,21 @@ export class ServerlessApiStack extends EnvironmentStack {
       USER_POOL_ID: this.userPool.userPoolId,
       USER_POOL_CLIENT_ID: this.userPoolClient.userPoolClientId,
     };
-    const fn = (id: string, entry: string, description: string, environment: Record<string, string>, timeout?: Duration) =>
-      new AppFunction(this, id, { entry, description, config, serviceName: SERVICE_NAME, environment, timeout });
+    const fn = (
+      id: string,
+      entry: string,
+      description: string,
+      environment: Record<string, string>,
+      timeout?: Duration
+    ) =>
+      new AppFunction(this, id, {
+        entry,
+        description,
+        config,
+        serviceName: SERVICE_NAME,
+        environment,
+        timeout,
+      });
 
     const functions: Record<ApiFunctionName, AppFunction> = {
       users: fn('UsersFunction', 'users', 'Handle user operations', common),
@@ -251,7 +282,11 @@ export class ServerlessApiStack extends EnvironmentStack {
         cachingEnabled: false,
         methodOptions: config.api.cachingEnabled
           ? {
-              '/v1/products/GET': { cachingEnabled: true, cacheTtl: config.api.cacheTtl, cacheDataEncrypted: true },
+              '/v1/products/GET': {
+                cachingEnabled: true,
+                cacheTtl: config.api.cacheTtl,
+                cacheDataEncrypted: true,
+              },
               '/v1/products/{proxy+}/GET': {
                 cachingEnabled: true,
                 cacheTtl: config.api.cacheTtl,
@@ -264,8 +299,14 @@ export class ServerlessApiStack extends EnvironmentStack {
 
     // When the authorizer denies, API Gateway answers itself: add CORS so browsers see the 401/403.
     const corsOrigin = { 'Access-Control-Allow-Origin': `'${config.api.corsOrigins[0]}'` };
-    api.addGatewayResponse('Default4xx', { type: apigw.ResponseType.DEFAULT_4XX, responseHeaders: corsOrigin });
-    api.addGatewayResponse('Default5xx', { type: apigw.ResponseType.DEFAULT_5XX, responseHeaders: corsOrigin });
+    api.addGatewayResponse('Default4xx', {
+      type: apigw.ResponseType.DEFAULT_4XX,
+      responseHeaders: corsOrigin,
+    });
+    api.addGatewayResponse('Default5xx', {
+      type: apigw.ResponseType.DEFAULT_5XX,
+      responseHeaders: corsOrigin,
+    });
 
     const plan = api.addUsagePlan('DefaultUsagePlan', {
       description: 'Per-client throttling; clients send their key in x-api-key',
@@ -277,11 +318,13 @@ export class ServerlessApiStack extends EnvironmentStack {
 
     Validations.of(api.node.findChild('CloudWatchRole')).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: "API Gateway's account-level logging role; this AWS-maintained policy is the documented way to grant it.",
+      reason:
+        "API Gateway's account-level logging role; this AWS-maintained policy is the documented way to grant it.",
     });
     Validations.of(api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'The WAFv2 web ACL for staging and prod is part of the edge-protection work; dev stays without one.',
+      reason:
+        'The WAFv2 web ACL for staging and prod is part of the edge-protection work; dev stays without one.',
     });
     return api;
   }
@@ -323,7 +366,12 @@ export class ServerlessApiStack extends EnvironmentStack {
     });
 
     const integration = (name: ApiFunctionName) => new apigw.LambdaIntegration(this.functions[name].function);
-    const route = (resource: apigw.IResource, method: string, name: ApiFunctionName, options: apigw.MethodOptions = {}) => {
+    const route = (
+      resource: apigw.IResource,
+      method: string,
+      name: ApiFunctionName,
+      options: apigw.MethodOptions = {}
+    ) => {
       const m = resource.addMethod(method, integration(name), {
         authorizer: this.authorizer,
         authorizationType: apigw.AuthorizationType.CUSTOM,
@@ -336,7 +384,10 @@ export class ServerlessApiStack extends EnvironmentStack {
     };
 
     route(users, 'GET', 'users', {
-      requestParameters: { 'method.request.querystring.limit': false, 'method.request.querystring.cursor': false },
+      requestParameters: {
+        'method.request.querystring.limit': false,
+        'method.request.querystring.cursor': false,
+      },
     });
     route(users, 'POST', 'users', { requestModels: { 'application/json': createUserModel } });
     route(user, 'GET', 'users');
@@ -354,7 +405,10 @@ export class ServerlessApiStack extends EnvironmentStack {
         authorizationType: apigw.AuthorizationType.CUSTOM,
         apiKeyRequired: true,
         requestValidator: this.requestValidator,
-        requestParameters: { 'method.request.querystring.limit': false, 'method.request.querystring.cursor': false },
+        requestParameters: {
+          'method.request.querystring.limit': false,
+          'method.request.querystring.cursor': false,
+        },
       }
     );
     const productProxyAny = productProxy.addMethod('ANY', catalogCacheKey(['method.request.path.proxy']), {
@@ -388,12 +442,20 @@ export class ServerlessApiStack extends EnvironmentStack {
       }),
       {
         authorizationType: apigw.AuthorizationType.NONE,
-        methodResponses: [{ statusCode: '200', responseModels: { 'application/json': apigw.Model.EMPTY_MODEL } }],
+        methodResponses: [
+          { statusCode: '200', responseModels: { 'application/json': apigw.Model.EMPTY_MODEL } },
+        ],
       }
     );
     Validations.of(health).acknowledge(
-      { id: 'AwsSolutions-APIG4', reason: 'Public liveness probe for deploy checks: a mock answer, no data, no Lambda.' },
-      { id: 'AwsSolutions-COG4', reason: 'Public liveness probe for deploy checks: a mock answer, no data, no Lambda.' }
+      {
+        id: 'AwsSolutions-APIG4',
+        reason: 'Public liveness probe for deploy checks: a mock answer, no data, no Lambda.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Public liveness probe for deploy checks: a mock answer, no data, no Lambda.',
+      }
     );
   }
 }

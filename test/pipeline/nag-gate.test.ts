@@ -19,11 +19,23 @@ function cdkSynth(env: Record<string, string>): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       CDK,
-      ['synth', '-q', '--app', `${TSX} ${FIXTURE}`, '--output', outdir, '--no-notices', '--no-version-reporting'],
+      [
+        'synth',
+        '-q',
+        '--app',
+        `${TSX} ${FIXTURE}`,
+        '--output',
+        outdir,
+        '--no-notices',
+        '--no-version-reporting',
+      ],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         fs.rmSync(outdir, { recursive: true, force: true });
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr });
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          output: stdout + stderr,
+        });
       }
     );
   });

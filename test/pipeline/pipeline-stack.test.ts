@@ -30,11 +30,22 @@ const stage = (name: string) => stages.find((s) => s.Name === name)!;
 const projects = template.findResources('AWS::CodeBuild::Project');
 const projectBuildSpec = (logicalIdPrefix: string): Record<string, unknown> => {
   const [, project] = Object.entries(projects).find(([id]) => id.startsWith(logicalIdPrefix))!;
-  return JSON.parse((project.Properties.Source as { BuildSpec: string }).BuildSpec) as Record<string, unknown>;
+  return JSON.parse((project.Properties.Source as { BuildSpec: string }).BuildSpec) as Record<
+    string,
+    unknown
+  >;
 };
 
 test('runs Source, Build, UpdatePipeline, Assets, Dev, Staging, Prod in that order', () => {
-  expect(stages.map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Dev', 'Staging', 'Prod']);
+  expect(stages.map((s) => s.Name)).toEqual([
+    'Source',
+    'Build',
+    'UpdatePipeline',
+    'Assets',
+    'Dev',
+    'Staging',
+    'Prod',
+  ]);
 });
 
 test('is a V2 pipeline named from config, restarted when it mutates itself', () => {
@@ -100,47 +111,68 @@ describe('synth step', () => {
 });
 
 describe('stages', () => {
-  const accounts = { Dev: environments.dev.account, Staging: environments.staging.account, Prod: environments.prod.account };
+  const accounts = {
+    Dev: environments.dev.account,
+    Staging: environments.staging.account,
+    Prod: environments.prod.account,
+  };
 
-  test.each(Object.entries(accounts))('%s deploys with the deploy role of its own account', (name, account) => {
-    const deploys = stage(name).Actions.filter((a) => a.ActionTypeId.Category === 'Deploy');
-    expect(deploys.length).toBeGreaterThanOrEqual(6);
-    for (const action of deploys) {
-      expect(JSON.stringify(action.RoleArn)).toContain(`:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-`);
+  test.each(Object.entries(accounts))(
+    '%s deploys with the deploy role of its own account',
+    (name, account) => {
+      const deploys = stage(name).Actions.filter((a) => a.ActionTypeId.Category === 'Deploy');
+      expect(deploys.length).toBeGreaterThanOrEqual(6);
+      for (const action of deploys) {
+        expect(JSON.stringify(action.RoleArn)).toContain(
+          `:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-`
+        );
+      }
+      for (const other of Object.values(accounts).filter((a) => a !== account)) {
+        expect(JSON.stringify(stage(name).Actions)).not.toContain(other);
+      }
     }
-    for (const other of Object.values(accounts).filter((a) => a !== account)) {
-      expect(JSON.stringify(stage(name).Actions)).not.toContain(other);
-    }
-  });
+  );
 
   test('a manual approval precedes every prod deploy action, and only prod has one', () => {
     const prod = stage('Prod').Actions;
     const approvals = prod.filter((a) => a.ActionTypeId.Category === 'Approval');
     expect(approvals).toHaveLength(1);
     expect(approvals[0]!.Configuration).toMatchObject({ CustomData: PROD_APPROVAL_COMMENT });
-    const firstDeploy = Math.min(...prod.filter((a) => a.ActionTypeId.Category === 'Deploy').map((a) => a.RunOrder));
+    const firstDeploy = Math.min(
+      ...prod.filter((a) => a.ActionTypeId.Category === 'Deploy').map((a) => a.RunOrder)
+    );
     expect(approvals[0]!.RunOrder).toBeLessThan(firstDeploy);
     for (const name of ['Dev', 'Staging']) {
       expect(stage(name).Actions.some((a) => a.ActionTypeId.Category === 'Approval')).toBe(false);
     }
   });
 
-  test.each(['Dev', 'Staging', 'Prod'])('%s: a health check follows every deploy action and reads its ApiUrl', (name) => {
-    const actions = stage(name).Actions;
-    const check = actions.find((a) => a.Name === 'HealthCheck')!;
-    const lastDeploy = Math.max(...actions.filter((a) => a.ActionTypeId.Category === 'Deploy').map((a) => a.RunOrder));
-    expect(check.RunOrder).toBeGreaterThan(lastDeploy);
-    const apiDeploy = actions.find((a) => a.Name === 'ServerlessApi.Deploy')!;
-    expect(apiDeploy.Namespace).toBeDefined();
-    expect(JSON.parse(check.Configuration!.EnvironmentVariables as string)).toEqual(
-      expect.arrayContaining([{ name: 'API_URL', type: 'PLAINTEXT', value: `#{${apiDeploy.Namespace}.ApiUrl}` }])
-    );
-    const spec = projectBuildSpec(`Pipeline${name}HealthCheck`) as { phases: { build: { commands: string[] } } };
-    expect(spec.phases.build.commands).toEqual([`node ${HEALTH_CHECK_SCRIPT}`]);
-  });
+  test.each(['Dev', 'Staging', 'Prod'])(
+    '%s: a health check follows every deploy action and reads its ApiUrl',
+    (name) => {
+      const actions = stage(name).Actions;
+      const check = actions.find((a) => a.Name === 'HealthCheck')!;
+      const lastDeploy = Math.max(
+        ...actions.filter((a) => a.ActionTypeId.Category === 'Deploy').map((a) => a.RunOrder)
+      );
+      expect(check.RunOrder).toBeGreaterThan(lastDeploy);
+      const apiDeploy = actions.find((a) => a.Name === 'ServerlessApi.Deploy')!;
+      expect(apiDeploy.Namespace).toBeDefined();
+      expect(JSON.parse(check.Configuration!.EnvironmentVariables as string)).toEqual(
+        expect.arrayContaining([
+          { name: 'API_URL', type: 'PLAINTEXT', value: `#{${apiDeploy.Namespace}.ApiUrl}` },
+        ])
+      );
+      const spec = projectBuildSpec(`Pipeline${name}HealthCheck`) as {
+        phases: { build: { commands: string[] } };
+      };
+      expect(spec.phases.build.commands).toEqual([`node ${HEALTH_CHECK_SCRIPT}`]);
+    }
+  );
 
   test('prod stacks have termination protection; dev and staging stacks do not', () => {
-    const stacksOf = (s: typeof stack.stages.dev) => s.node.children.filter((c): c is Stack => Stack.isStack(c));
+    const stacksOf = (s: typeof stack.stages.dev) =>
+      s.node.children.filter((c): c is Stack => Stack.isStack(c));
     expect(stacksOf(stack.stages.prod).length).toBeGreaterThanOrEqual(3);
     stacksOf(stack.stages.prod).forEach((s) => expect(s.terminationProtection).toBe(true));
     [...stacksOf(stack.stages.dev), ...stacksOf(stack.stages.staging)].forEach((s) =>
@@ -150,10 +182,14 @@ describe('stages', () => {
 });
 
 describe('environment matrix, read from the synthesized templates of the three stages', () => {
-  type Resources = Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }>;
+  type Resources = Record<
+    string,
+    { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }
+  >;
   const resources = (s: Stack) => Template.fromStack(s).toJSON().Resources as Resources;
   const ofType = (s: Stack, type: string) => Object.entries(resources(s)).filter(([, r]) => r.Type === type);
-  const one = (s: Stack, type: string, prefix = '') => ofType(s, type).find(([id]) => id.startsWith(prefix))![1];
+  const one = (s: Stack, type: string, prefix = '') =>
+    ofType(s, type).find(([id]) => id.startsWith(prefix))![1];
 
   function row(name: 'dev' | 'staging' | 'prod') {
     const { networking, database, api } = stack.stages[name];
@@ -163,7 +199,9 @@ describe('environment matrix, read from the synthesized templates of the three s
     const options = ofType(api, 'AWS::ApiGateway::Method')
       .map(([, r]) => r.Properties!)
       .find((p) => p.HttpMethod === 'OPTIONS')!;
-    const corsOrigin = JSON.stringify(options.Integration).match(/Access-Control-Allow-Origin":"'([^']+)'/)?.[1];
+    const corsOrigin = JSON.stringify(options.Integration).match(
+      /Access-Control-Allow-Origin":"'([^']+)'/
+    )?.[1];
     return {
       natGateways: ofType(networking, 'AWS::EC2::NatGateway').length,
       dbClass: primary.Properties!.DBInstanceClass,
@@ -172,14 +210,15 @@ describe('environment matrix, read from the synthesized templates of the three s
       dbDeletionProtection: primary.Properties!.DeletionProtection,
       dbOnDelete: primary.DeletionPolicy,
       tableOnDelete: one(api, 'AWS::DynamoDB::Table').DeletionPolicy,
-      logStatement: (one(database, 'AWS::RDS::DBParameterGroup').Properties!.Parameters as Record<string, string>)
-        .log_statement,
+      logStatement: (
+        one(database, 'AWS::RDS::DBParameterGroup').Properties!.Parameters as Record<string, string>
+      ).log_statement,
       apiCache: apiStage.CacheClusterEnabled,
       dataTrace: (apiStage.MethodSettings as Array<{ DataTraceEnabled: boolean }>)[0]!.DataTraceEnabled,
       corsOrigin,
-      redisAuthFromSecret: JSON.stringify(one(database, 'AWS::ElastiCache::ReplicationGroup').Properties!.AuthToken).includes(
-        '{{resolve:secretsmanager:'
-      ),
+      redisAuthFromSecret: JSON.stringify(
+        one(database, 'AWS::ElastiCache::ReplicationGroup').Properties!.AuthToken
+      ).includes('{{resolve:secretsmanager:'),
     };
   }
 
