@@ -6,17 +6,18 @@
  * fresh API Gateway deployment can take a few seconds to serve.
  *
  * Environment:
- *   API_URL                   required; the RestApi url (`https://<id>.execute-api.<region>.amazonaws.com/<stage>/`)
- *   HEALTH_CHECK_ATTEMPTS     default 10
- *   HEALTH_CHECK_DELAY_MS     pause between attempts, default 6000
- *   HEALTH_CHECK_TIMEOUT_MS   per-request timeout, default 5000
+ *   API_URL                  required; the RestApi url, which ends with the stage: https://.../prod/
+ *   HEALTH_CHECK_ATTEMPTS    default 10
+ *   HEALTH_CHECK_DELAY_MS    pause between attempts, default 6000
+ *   HEALTH_CHECK_TIMEOUT_MS  per-request timeout, default 5000
  *
  * Exit codes: 0 healthy, 1 not healthy after every attempt, 2 misconfigured (bad or missing variable).
- * Zero dependencies: it runs with the `node` of the CodeBuild image (Node.js 20 or newer).
+ * Zero dependencies: it runs with the `node` of the CodeBuild image (Node.js 20 or newer; it uses nothing
+ * newer than Node.js 18 has, should the image default still be 18).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** @typedef {{ healthy: true, detail: string } | { healthy: false, detail: string }} AttemptOutcome */
+/** @typedef {{ healthy: boolean, detail: string }} AttemptOutcome */
 
 class ConfigError extends Error {}
 
@@ -68,7 +69,8 @@ function healthUrl(apiUrl) {
  * @returns {string}
  */
 function describeError(error, timeoutMs) {
-  if (error instanceof Error && error.name === 'TimeoutError') {
+  // Only our timeout signal aborts; older Node.js 18 fetch reported that as AbortError.
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer within ${timeoutMs} ms`;
   }
   // fetch wraps network failures in TypeError('fetch failed') with the socket error as `cause`.
@@ -104,10 +106,7 @@ async function checkOnce(url, timeoutMs) {
     } catch {
       return { healthy: false, detail: `HTTP 200 but the body is not JSON: ${excerpt}` };
     }
-    const status =
-      typeof body === 'object' && body !== null && 'status' in body
-        ? /** @type {{ status: unknown }} */ (body).status
-        : undefined;
+    const status = typeof body === 'object' && body !== null && 'status' in body ? body.status : undefined;
     if (status !== 'healthy') {
       return {
         healthy: false,
