@@ -11,4 +11,6 @@ export const TABLE_SCHEMA = {
     partitionKey: 'GSI1PK',
     sortKey: 'GSI1SK',
   },
+  /** Epoch seconds; DynamoDB deletes expired items (idempotency records). */
+  timeToLiveAttribute: 'expiresAt',
 } as const;

@@ -87,6 +87,7 @@ export class ServerlessApiStack extends EnvironmentStack {
       sortKey: { name: TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: config.deletionProtection,
@@ -198,6 +199,7 @@ export class ServerlessApiStack extends EnvironmentStack {
       TABLE_NAME: this.table.tableName,
       USER_POOL_ID: this.userPool.userPoolId,
       USER_POOL_CLIENT_ID: this.userPoolClient.userPoolClientId,
+      CORS_ALLOWED_ORIGINS: config.api.corsOrigins.join(','),
     };
     const fn = (
       id: string,
@@ -299,16 +301,41 @@ export class ServerlessApiStack extends EnvironmentStack {
       },
     });
 
-    // When the authorizer denies, API Gateway answers itself: add CORS so browsers see the 401/403.
-    const corsOrigin = { 'Access-Control-Allow-Origin': `'${config.api.corsOrigins[0]}'` };
-    api.addGatewayResponse('Default4xx', {
-      type: apigw.ResponseType.DEFAULT_4XX,
-      responseHeaders: corsOrigin,
+    // When API Gateway answers itself (authorizer deny, missing key, body validation, throttling),
+    // it uses our error shape and CORS header, so clients and browsers see a readable 4xx.
+    const responseHeaders = { 'Access-Control-Allow-Origin': `'${config.api.corsOrigins[0]}'` };
+    const errorBody = (code: string, message: string) => ({
+      'application/json': `{"error": "${code}", "message": ${message}}`,
     });
-    api.addGatewayResponse('Default5xx', {
-      type: apigw.ResponseType.DEFAULT_5XX,
-      responseHeaders: corsOrigin,
-    });
+    const gatewayResponses: Array<[string, apigw.ResponseType, Record<string, string>]> = [
+      [
+        'Default4xx',
+        apigw.ResponseType.DEFAULT_4XX,
+        errorBody('request_rejected', '$context.error.messageString'),
+      ],
+      ['Default5xx', apigw.ResponseType.DEFAULT_5XX, errorBody('internal_error', '"Internal server error"')],
+      [
+        'Unauthorized',
+        apigw.ResponseType.UNAUTHORIZED,
+        errorBody('unauthorized', '$context.error.messageString'),
+      ],
+      [
+        'AccessDenied',
+        apigw.ResponseType.ACCESS_DENIED,
+        errorBody('forbidden', '$context.error.messageString'),
+      ],
+      [
+        'BadRequestBody',
+        apigw.ResponseType.BAD_REQUEST_BODY,
+        errorBody(
+          'invalid_body',
+          `"$util.escapeJavaScript($context.error.validationErrorString).replaceAll("\\\\'","'")"`
+        ),
+      ],
+    ];
+    for (const [id, type, templates] of gatewayResponses) {
+      api.addGatewayResponse(id, { type, responseHeaders, templates });
+    }
 
     const plan = api.addUsagePlan('DefaultUsagePlan', {
       description: 'Per-client throttling; clients send their key in x-api-key',
@@ -359,7 +386,8 @@ export class ServerlessApiStack extends EnvironmentStack {
       schema: {
         schema: apigw.JsonSchemaVersion.DRAFT4,
         type: apigw.JsonSchemaType.OBJECT,
-        minProperties: 1,
+        // PUT replaces the profile: both names are required, as for POST.
+        required: ['givenName', 'familyName'],
         properties: {
           givenName: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 100 },
           familyName: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 100 },

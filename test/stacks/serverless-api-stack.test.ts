@@ -710,18 +710,27 @@ describe('REST API', () => {
   });
 
   test('the dev preflight also answers the deployed dev front end', () => {
-    expect(configs.dev.api.corsOrigins).toEqual(['http://localhost:3000', 'https://dev.app.example.com']);
+    // The deployed front end first: API Gateway's own error responses can name only one origin.
+    expect(configs.dev.api.corsOrigins).toEqual(['https://dev.app.example.com', 'http://localhost:3000']);
     expect(configs.prod.api.corsOrigins).toEqual(['https://app.example.com']);
   });
 
-  test.each(ALL_ENVS)('%s: DEFAULT_4XX and DEFAULT_5XX gateway responses carry the CORS origin', (env) => {
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+  test.each(ALL_ENVS)("%s: API Gateway's own errors carry the CORS origin and the API error shape", (env) => {
+    const expected: Array<[string, RegExp]> = [
+      ['DEFAULT_4XX', /^\{"error": "request_rejected", "message": \$context\.error\.messageString\}$/],
+      ['DEFAULT_5XX', /^\{"error": "internal_error", "message": "Internal server error"\}$/],
+      ['UNAUTHORIZED', /^\{"error": "unauthorized", /],
+      ['ACCESS_DENIED', /^\{"error": "forbidden", /],
+      ['BAD_REQUEST_BODY', /^\{"error": "invalid_body", "message": ".*validationErrorString.*"\}$/],
+    ];
+    for (const [type, body] of expected) {
       templates[env].hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         RestApiId: { Ref: ids[env].api },
         ResponseType: type,
         ResponseParameters: {
           'gatewayresponse.header.Access-Control-Allow-Origin': `'${configs[env].api.corsOrigins[0]}'`,
         },
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp(body.source) },
       });
     }
   });
@@ -949,7 +958,7 @@ describe('request validation', () => {
     expect(methodAt(prod, '/v1/users', 'POST').RequestModels).toEqual({ 'application/json': { Ref: id } });
   });
 
-  test('PUT /v1/users/{userId} takes an UpdateUser body: at least one of the names', () => {
+  test('PUT /v1/users/{userId} takes an UpdateUser body: it replaces the profile, so both names', () => {
     const [id, model] = resourcesOfType(prod, 'AWS::ApiGateway::Model').find(
       ([, m]) => m.Properties.Name === 'UpdateUser'
     )!;
@@ -957,7 +966,7 @@ describe('request validation', () => {
       ContentType: 'application/json',
       Schema: {
         type: 'object',
-        minProperties: 1,
+        required: ['givenName', 'familyName'],
         properties: {
           givenName: { type: 'string', minLength: 1, maxLength: 100 },
           familyName: { type: 'string', minLength: 1, maxLength: 100 },

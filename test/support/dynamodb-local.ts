@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import * as path from 'node:path';
 
 /**
@@ -85,6 +85,9 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
     });
   });
 
+  // It logs its settings a few seconds before the port accepts connections.
+  await waitForPort(port);
+
   return {
     endpoint: `http://127.0.0.1:${port}`,
     process: child,
@@ -95,4 +98,21 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+export async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const connected = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (connected) return;
+    if (Date.now() > deadline) throw new Error(`nothing accepts connections on 127.0.0.1:${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -1,0 +1,82 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { type Caller } from '../caller';
+import { UnauthorizedError } from '../errors';
+import { isWellFormedId } from '../ids';
+import { MalformedJsonError, PayloadTooLargeError } from './errors';
+
+/**
+ * Far above any legitimate request of this API (an order of 25 lines is ~2 KiB) and far below
+ * API Gateway's 10 MB, so an oversized body is refused before we spend time parsing it.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The caller the REQUEST authorizer established (`{ sub, email, groups }`, groups comma-separated).
+ * Without it the request did not pass the authorizer (a misconfigured route), so it is refused
+ * here too: defence in depth rather than trusting the wiring.
+ */
+export function callerFrom(event: APIGatewayProxyEvent): Caller {
+  const context: unknown = event.requestContext.authorizer;
+  if (!isRecord(context) || typeof context.sub !== 'string' || !isWellFormedId(context.sub)) {
+    throw new UnauthorizedError();
+  }
+  const groups = typeof context.groups === 'string' ? context.groups : '';
+  return {
+    userId: context.sub,
+    email: typeof context.email === 'string' ? context.email : '',
+    groups: groups
+      .split(',')
+      .map((group) => group.trim())
+      .filter((group) => group !== ''),
+  };
+}
+
+/** What a route handler gets: the caller, the path parameters and typed access to the rest. */
+export class ApiRequest {
+  constructor(
+    private readonly event: APIGatewayProxyEvent,
+    readonly caller: Caller,
+    private readonly params: Readonly<Record<string, string>>
+  ) {}
+
+  /** A path parameter declared by the route pattern (`{orderId}`). */
+  param(name: string): string {
+    const value = this.params[name];
+    if (value === undefined) throw new Error(`Route declares no path parameter ${name}`);
+    return value;
+  }
+
+  query(name: string): string | undefined {
+    return this.event.queryStringParameters?.[name] ?? undefined;
+  }
+
+  /** Header names are case-insensitive (HTTP/2 clients send them in lower case). */
+  header(name: string): string | undefined {
+    const wanted = name.toLowerCase();
+    const entry = Object.entries(this.event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted);
+    return entry?.[1] ?? undefined;
+  }
+
+  /**
+   * The parsed JSON body: 413 when too large, 400 invalid_json when not JSON. Validating its shape
+   * is the domain's job, after it has checked the caller may do this at all (403 before 400).
+   */
+  jsonBody(): unknown {
+    const raw = this.event.body ?? '';
+    const encoding = this.event.isBase64Encoded ? 'base64' : 'utf8';
+    if (Buffer.byteLength(raw, encoding) > MAX_BODY_BYTES) {
+      throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    }
+    const text = this.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    if (text.trim() === '') throw new MalformedJsonError('Request body is required');
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new MalformedJsonError();
+    }
+  }
+}
