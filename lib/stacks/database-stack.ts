@@ -323,8 +323,7 @@ export class DatabaseStack extends EnvironmentStack {
         },
       ],
     });
-    replicationGroup.addDependency(subnetGroup);
-    replicationGroup.addDependency(parameterGroup);
+    // No explicit dependencies needed: the group references both by Ref.
     replicationGroup.applyRemovalPolicy(
       config.snapshotOnDelete ? RemovalPolicy.SNAPSHOT : config.removalPolicy
     );

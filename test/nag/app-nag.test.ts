@@ -16,7 +16,12 @@ type StackId = (typeof STACK_IDS)[number];
 
 /** Acknowledged in every environment. */
 const ACKNOWLEDGED: Record<StackId, readonly string[]> = {
-  Networking: ['AwsSolutions-EC23', 'CloudFormation-Validate::F3002', 'CloudFormation-Validate::F3003'],
+  Networking: [
+    'AwsSolutions-EC23',
+    'CloudFormation-Validate::F3002',
+    'CloudFormation-Validate::F3003',
+    'CloudFormation-Validate::W3010',
+  ],
   Database: [
     'AwsSolutions-AEC5',
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
