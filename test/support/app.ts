@@ -22,11 +22,14 @@ export interface TestAppOptions {
   /** Bundle Lambda code with esbuild. @default false (much faster; one test file keeps it on) */
   readonly bundling?: boolean;
   readonly context?: Record<string, unknown>;
+  /** Where `app.synth()` writes the cloud assembly. @default - $CDK_OUTDIR, else a new temporary directory */
+  readonly outdir?: string;
 }
 
 /** An App with cdk.json's context; bundling off unless asked for. */
 export function testApp(options: TestAppOptions = {}): App {
   return new App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
     context: {
       ...cdkJsonContext(),
       ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }),
