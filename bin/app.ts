@@ -1,19 +1,40 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { loadEnvironments, loadPipelineConfig } from '../lib/config';
-import { addNagGate, enforceValidationReport } from '../lib/compliance/nag-gate';
+import { addNagGate, enforceValidationReport, writeAcknowledgementReport } from '../lib/compliance/nag-gate';
 import { PipelineStack } from '../lib/pipeline/pipeline-stack';
+
+/**
+ * Benchmark switches (`npm run bench`), read here only: nothing below bin/ reads the environment.
+ * CDK_BENCH_NO_BUNDLING=1 bundles no Lambda code (placeholders, as in the tests);
+ * CDK_BENCH_NO_NAG=1 leaves the cdk-nag gate out. CloudFormation validation has the CLI's switch:
+ * `cdk synth --no-validation`. Such an assembly must never be deployed: refused in CodeBuild.
+ */
+const benchSwitches = ['CDK_BENCH_NO_BUNDLING', 'CDK_BENCH_NO_NAG'].filter(
+  (name) => process.env[name] === '1'
+);
+if (benchSwitches.length > 0) {
+  if (process.env.CODEBUILD_BUILD_ID) {
+    throw new Error(`${benchSwitches.join(', ')} are benchmark switches, not for CI`);
+  }
+  process.stderr.write(`Benchmark switches on (${benchSwitches.join(', ')}): do not deploy this assembly.\n`);
+}
 
 /**
  * The deployable entry point: `cdk deploy PipelineStack` once, then every git push deploys
  * dev → staging → (approval) → prod through the pipeline.
  */
-const app = new App();
+const app = new App(
+  benchSwitches.includes('CDK_BENCH_NO_BUNDLING') ? { postCliContext: { [BUNDLING_STACKS]: [] } } : {}
+);
 
 new PipelineStack(app, 'PipelineStack', {
   pipelineConfig: loadPipelineConfig(app.node),
   environments: loadEnvironments(app.node),
 });
 
-addNagGate(app);
-enforceValidationReport(app.synth());
+if (!benchSwitches.includes('CDK_BENCH_NO_NAG')) addNagGate(app);
+const assembly = app.synth();
+writeAcknowledgementReport(app, assembly);
+enforceValidationReport(assembly);

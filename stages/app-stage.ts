@@ -42,6 +42,7 @@ export class AppStage extends Stage {
       orderEventsQueue: this.api.orderEventsQueue,
       orderEventsDeadLetterQueue: this.api.orderEventsDeadLetterQueue,
       redisReplicationGroupId: this.database.redis.ref,
+      wafWebAclName: this.api.waf?.webAclName,
     });
     this.apiUrl = this.api.apiUrlOutput;
   }

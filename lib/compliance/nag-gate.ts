@@ -1,21 +1,73 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
+import { type IConstruct } from 'constructs';
 import { type CloudAssembly, VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 
 /**
- * The cdk-nag synth gate.
+ * The cdk-nag synth gate: the AwsSolutions and Serverless packs.
  *
  * cdk-nag 3 runs as a policy-validation plugin on the App, which walks the whole construct tree,
  * stacks inside Stages included (a v2 Aspect on the App never reached them). Any unacknowledged
  * finding, warning or error, is a failure.
  *
- * `bin/app.ts` and the gate's own test fixture both use these two functions, so the test proves
- * the real wiring.
+ * `bin/app.ts` and the gate's own test fixture both use the functions of this module, so the test
+ * proves the real wiring.
  */
 export function addNagGate(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+}
+
+/**
+ * Written beside CDK's `validation-report.json` in the cloud assembly. cdk-nag 3 has no report
+ * files of its own (v2's `reports` option is gone) and leaves acknowledged findings out of the
+ * validation report, so this file is the audit trail: every acknowledgement, where, and why.
+ */
+export const NAG_ACKNOWLEDGEMENTS_FILE = 'nag-acknowledgements.json';
+
+/** One `Validations.of(construct).acknowledge({ id, reason })`. */
+export interface NagAcknowledgement {
+  readonly ruleId: string;
+  /** The construct it was recorded on; it covers that construct's resources. */
+  readonly constructPath: string;
+  readonly reason: string;
+}
+
+/** Every acknowledgement recorded in the tree under `scope`, in construct-tree order. */
+export function collectAcknowledgements(scope: IConstruct): NagAcknowledgement[] {
+  const found: NagAcknowledgement[] = [];
+  for (const construct of scope.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        // aws-cdk-lib records the ids with an `Annotation::` prefix.
+        found.push({ ruleId: id.replace(/^annotation::/i, ''), constructPath: construct.node.path, reason });
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Writes {@link NAG_ACKNOWLEDGEMENTS_FILE} into the synthesized assembly: the acknowledgements
+ * with a count per rule. The pipeline's synth step publishes it with the validation report.
+ *
+ * @returns the file written
+ */
+export function writeAcknowledgementReport(app: App, assembly: CloudAssembly): string {
+  const acknowledgements = collectAcknowledgements(app);
+  const countsByRule: Record<string, number> = {};
+  for (const { ruleId } of acknowledgements) countsByRule[ruleId] = (countsByRule[ruleId] ?? 0) + 1;
+  const file = path.join(assembly.directory, NAG_ACKNOWLEDGEMENTS_FILE);
+  const sortedCounts = Object.fromEntries(
+    Object.entries(countsByRule).sort(([a], [b]) => a.localeCompare(b))
+  );
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ title: 'Acknowledged validation rules', countsByRule: sortedCounts, acknowledgements }, null, 2)}\n`
+  );
+  return file;
 }
 
 interface ValidationReport {

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
@@ -38,6 +39,17 @@ export interface CacheConfig {
   readonly nodeType: string;
 }
 
+/** How a new version of each API function goes live (lib/constructs/canary-deployment.ts). */
+export interface DeploymentConfig {
+  /** CodeDeploy moves the function's `live` alias to the new version this way. */
+  readonly trafficShifting: codedeploy.ILambdaDeploymentConfig;
+  /**
+   * The deploy-guard alarms (the function's errors, the API's 5XX) stop the shift and roll back.
+   * Only meaningful with gradual shifting: all-at-once leaves no window to watch.
+   */
+  readonly rollbackOnAlarm: boolean;
+}
+
 export interface ApiConfig {
   readonly corsOrigins: readonly string[];
   /** Stage cache for caller-independent GETs only (see the API stack). */
@@ -47,6 +59,15 @@ export interface ApiConfig {
   readonly dataTraceEnabled: boolean;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
+}
+
+/** The WAFv2 web ACL in front of the API stage (lib/constructs/api-waf.ts). */
+export interface WafConfig {
+  /**
+   * Requests one client IP may send in any 5-minute window before WAF blocks that IP (until its rate
+   * falls back under the limit). WAF accepts 10 to 2,000,000,000.
+   */
+  readonly rateLimitPer5Minutes: number;
 }
 
 export interface EnvironmentConfig {
@@ -63,6 +84,7 @@ export interface EnvironmentConfig {
   readonly terminationProtection: boolean;
   /** A manual approval in the pipeline precedes this environment's deployment. */
   readonly requiresApproval: boolean;
+  readonly deployment: DeploymentConfig;
   readonly logRetention: logs.RetentionDays;
   /** Powertools LOG_LEVEL of the Lambda functions. */
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN';
@@ -71,6 +93,11 @@ export interface EnvironmentConfig {
   readonly database: DatabaseConfig;
   readonly cache: CacheConfig;
   readonly api: ApiConfig;
+  /**
+   * The API's web ACL; `undefined` means no WAF (AwsSolutions-APIG3 is then acknowledged on the stage).
+   * Required, so every environment states its choice.
+   */
+  readonly waf: WafConfig | undefined;
 }
 
 /** Where the pipeline lives and what it watches. */
@@ -82,6 +109,8 @@ export interface PipelineConfig {
   readonly repository: string;
   readonly branch: string;
   readonly connectionArn: string;
+  /** Receives the pipeline's notifications: approval needed, execution failed or succeeded. */
+  readonly notificationEmail: string;
 }
 
 /** What cdk.json context may set per environment. */
@@ -104,6 +133,8 @@ export type EnvironmentDefaults = Omit<
 };
 
 const API_THROTTLING = { throttlingRateLimit: 1000, throttlingBurstLimit: 2000 } as const;
+/** Staging mirrors prod, so what the firewall blocks is seen before production. */
+const API_WAF: WafConfig = { rateLimitPer5Minutes: 2000 };
 
 export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> = {
   dev: {
@@ -112,6 +143,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     deletionProtection: false,
     terminationProtection: false,
     requiresApproval: false,
+    deployment: { trafficShifting: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE, rollbackOnAlarm: false },
     logRetention: logs.RetentionDays.ONE_WEEK,
     logLevel: 'DEBUG',
     network: { natGateways: 1 },
@@ -127,6 +159,8 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     },
     cache: { nodeType: 'cache.t3.micro' },
     api: { cachingEnabled: false, cacheTtl: Duration.minutes(5), dataTraceEnabled: true, ...API_THROTTLING },
+    // No web ACL in dev: it holds only test data, not worth the ACL's fixed monthly cost (ACL, rules, logs).
+    waf: undefined,
   },
   staging: {
     removalPolicy: RemovalPolicy.DESTROY,
@@ -134,6 +168,11 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     deletionProtection: false,
     terminationProtection: false,
     requiresApproval: false,
+    // Gradual like prod, so a bad version is caught (and rolled back) before the approval.
+    deployment: {
+      trafficShifting: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTE,
+      rollbackOnAlarm: true,
+    },
     logRetention: logs.RetentionDays.ONE_MONTH,
     logLevel: 'INFO',
     network: { natGateways: 1 },
@@ -149,6 +188,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     },
     cache: { nodeType: 'cache.t3.micro' },
     api: { cachingEnabled: true, cacheTtl: Duration.minutes(5), dataTraceEnabled: false, ...API_THROTTLING },
+    waf: API_WAF,
   },
   prod: {
     removalPolicy: RemovalPolicy.RETAIN,
@@ -156,6 +196,10 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     deletionProtection: true,
     terminationProtection: true,
     requiresApproval: true,
+    deployment: {
+      trafficShifting: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+      rollbackOnAlarm: true,
+    },
     logRetention: logs.RetentionDays.THREE_MONTHS,
     logLevel: 'INFO',
     network: { natGateways: 'perAz' },
@@ -172,5 +216,6 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     },
     cache: { nodeType: 'cache.t3.small' },
     api: { cachingEnabled: true, cacheTtl: Duration.minutes(5), dataTraceEnabled: false, ...API_THROTTLING },
+    waf: API_WAF,
   },
 };

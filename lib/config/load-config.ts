@@ -181,5 +181,6 @@ export function loadPipelineConfig(source: ContextSource): PipelineConfig {
       CONNECTION_ARN,
       'a CodeConnections connection ARN'
     ),
+    notificationEmail: requireString(raw, 'notificationEmail', path, EMAIL, 'an e-mail address'),
   };
 }

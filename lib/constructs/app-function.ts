@@ -105,4 +105,19 @@ export class AppFunction extends Construct {
       reason: "Queries this application's own table indexes (GSI1).",
     });
   }
+
+  /**
+   * Acknowledges Serverless-LambdaDLQ for a function nothing invokes asynchronously: a dead-letter
+   * queue (DeadLetterConfig) only ever receives events of failed asynchronous invocations.
+   *
+   * @param invokedBy who invokes the function and where its failures surface instead
+   */
+  public acknowledgeNoAsyncInvocation(invokedBy: string): void {
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        `Never invoked asynchronously: ${invokedBy}. A dead-letter queue only receives failed ` +
+        'asynchronous invocations, so it would stay empty.',
+    });
+  }
 }

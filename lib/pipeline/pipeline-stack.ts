@@ -12,6 +12,7 @@ import {
 } from '../config';
 import { AppStage } from '../../stages/app-stage';
 import { acknowledgePipelineFindings } from './pipeline-nag';
+import { PipelineNotifications } from './pipeline-notifications';
 import { synthStep } from './synth-step';
 
 /** Runs in the post step of every stage, from the repository checkout. */
@@ -42,11 +43,13 @@ export function stageId(name: EnvironmentName): string {
 /**
  * The self-mutating delivery pipeline: source (CodeConnections) → synth (buildspec.yml: tests,
  * cdk-nag gate, cdk synth) → self-mutation → assets → dev → staging → manual approval → prod, with
- * a /health check after each stage.
+ * a /health check after each stage. Approvals needed and finished executions are sent by e-mail.
  */
 export class PipelineStack extends Stack {
   public readonly pipeline: pipelines.CodePipeline;
   public readonly stages: Record<EnvironmentName, AppStage>;
+  /** Approval needed, execution failed or succeeded → the encrypted topic → e-mail. */
+  public readonly notifications: PipelineNotifications;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     const { pipelineConfig } = props;
@@ -97,6 +100,10 @@ export class PipelineStack extends Stack {
     // Build now (not at synth) so the generated projects and roles can be acknowledged.
     this.pipeline.buildPipeline();
     acknowledgePipelineFindings(this.pipeline);
+    this.notifications = new PipelineNotifications(this, 'PipelineNotifications', {
+      pipeline: this.pipeline.pipeline,
+      email: pipelineConfig.notificationEmail,
+    });
   }
 
   /** Calls the stage's /health with bounded retries; a failure stops the pipeline there. */

@@ -8,6 +8,11 @@ import { parse } from 'yaml';
 export const BUILDSPEC_FILE = path.join(__dirname, '..', '..', 'buildspec.yml');
 /** Where `cdk synth` writes the cloud assembly the pipeline deploys. */
 export const CLOUD_ASSEMBLY_DIR = 'cdk.out';
+/**
+ * Where buildspec.yml's post_build copies the nag reports (`validation-report.json`,
+ * `nag-acknowledgements.json`) from the cloud assembly: the synth step's second output artifact.
+ */
+export const NAG_REPORTS_DIR = 'nag-reports';
 
 /** What buildspec.yml becomes: the step's commands and the rest as a partial build spec. */
 export interface ParsedBuildSpec {
@@ -64,7 +69,7 @@ export interface SynthStepProps {
 /** The pipeline's Synth step, built from buildspec.yml. */
 export function synthStep(props: SynthStepProps): pipelines.CodeBuildStep {
   const spec = props.buildSpec ?? parseBuildSpec();
-  return new pipelines.CodeBuildStep('Synth', {
+  const step = new pipelines.CodeBuildStep('Synth', {
     input: props.input,
     installCommands: spec.installCommands,
     commands: spec.commands,
@@ -74,4 +79,8 @@ export function synthStep(props: SynthStepProps): pipelines.CodeBuildStep {
     cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM),
     env: { CI: 'true' },
   });
+  // A secondary artifact of the Build action (CodeBuild uploads it even when the build failed); the
+  // reports also travel inside the cloud assembly, the primary artifact.
+  step.addOutputDirectory(NAG_REPORTS_DIR);
+  return step;
 }

@@ -1,13 +1,16 @@
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../functions/shared/table-schema';
+import { ApiWaf } from '../constructs/api-waf';
 import { AppFunction } from '../constructs/app-function';
+import { CanaryDeployment } from '../constructs/canary-deployment';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack';
 
 export type ServerlessApiStackProps = EnvironmentStackProps;
@@ -28,6 +31,12 @@ export const ORDER_EVENTS_BATCH_SIZE = 10;
 export const USAGE_PLAN_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 export const ADMINS_GROUP = 'admins';
 export const SERVICE_NAME = 'api-service';
+/**
+ * Authorizer errors per minute that stop its deployment. Its refusals (expired or forged tokens) are
+ * Lambda errors by design, so this sits above the usual refusal rate; an authorizer that crashes
+ * also shows as API 5XX (API Gateway answers 500 when its authorizer fails).
+ */
+export const AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD = 20;
 
 const CORS_HEADERS = [
   'Content-Type',
@@ -52,9 +61,13 @@ export class ServerlessApiStack extends EnvironmentStack {
   public readonly orderEventsQueue: sqs.Queue;
   public readonly orderEventsDeadLetterQueue: sqs.Queue;
   public readonly functions: Record<ApiFunctionName, AppFunction>;
+  /** The `live` alias of every function (what callers invoke) and its CodeDeploy deployment group. */
+  public readonly deployment: CanaryDeployment<ApiFunctionName>;
   public readonly authorizer: apigw.RequestAuthorizer;
   public readonly requestValidator: apigw.RequestValidator;
   public readonly api: apigw.RestApi;
+  /** The web ACL on the API stage; absent where the config has no WAF (dev). */
+  public readonly waf?: ApiWaf;
   public readonly apiUrlOutput: CfnOutput;
 
   constructor(scope: Construct, id: string, props: ServerlessApiStackProps) {
@@ -115,9 +128,23 @@ export class ServerlessApiStack extends EnvironmentStack {
     });
 
     this.functions = this.createFunctions(props);
+    this.deployment = new CanaryDeployment(this, 'CanaryDeployment', {
+      config,
+      functions: Object.fromEntries(
+        Object.entries<AppFunction>(this.functions).map(([name, fn]) => [name, fn.function])
+      ) as Record<ApiFunctionName, lambda.Function>,
+      errorsThresholds: { authorizer: AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD },
+    });
+    const live = this.deployment.aliases;
+    live.orderEvents.addEventSource(
+      new lambdaEventSources.SqsEventSource(this.orderEventsQueue, {
+        batchSize: ORDER_EVENTS_BATCH_SIZE,
+        reportBatchItemFailures: true,
+      })
+    );
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'CustomAuthorizer', {
-      handler: this.functions.authorizer.function,
+      handler: live.authorizer,
       identitySources: [
         apigw.IdentitySource.header('Authorization'),
         apigw.IdentitySource.header('x-api-key'),
@@ -126,11 +153,27 @@ export class ServerlessApiStack extends EnvironmentStack {
     });
 
     this.api = this.createApi(props);
+    if (config.waf) {
+      this.waf = new ApiWaf(this, 'ApiWaf', {
+        stage: this.api.deploymentStage,
+        webAclName: `${config.name}-api`,
+        rateLimitPer5Minutes: config.waf.rateLimitPer5Minutes,
+        logRetention: config.logRetention,
+        removalPolicy: config.removalPolicy,
+      });
+    } else {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: `No WAFv2 web ACL in ${config.name} by config (waf: undefined): the API holds test data only; staging and prod have one.`,
+      });
+    }
+    this.acknowledgeServerlessFindings();
     this.requestValidator = this.api.addRequestValidator('RequestValidator', {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
     this.addRoutes();
+    this.deployment.addApiGuard(this.api);
 
     this.apiUrlOutput = new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
@@ -241,12 +284,6 @@ export class ServerlessApiStack extends EnvironmentStack {
       functions[name].acknowledgeTableIndexAccess(tableLogicalId);
     }
     this.orderEventsQueue.grantSendMessages(functions.orders.function);
-    functions.orderEvents.function.addEventSource(
-      new lambdaEventSources.SqsEventSource(this.orderEventsQueue, {
-        batchSize: ORDER_EVENTS_BATCH_SIZE,
-        reportBatchItemFailures: true,
-      })
-    );
     return functions;
   }
 
@@ -350,12 +387,49 @@ export class ServerlessApiStack extends EnvironmentStack {
       reason:
         "API Gateway's account-level logging role; this AWS-maintained policy is the documented way to grant it.",
     });
-    Validations.of(api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'The WAFv2 web ACL for staging and prod is part of the edge-protection work; dev stays without one.',
-    });
     return api;
+  }
+
+  /** Serverless-pack findings that do not apply to how these resources are invoked. */
+  private acknowledgeServerlessFindings(): void {
+    const { functions } = this;
+    for (const name of ['users', 'products', 'orders'] as const) {
+      functions[name].acknowledgeNoAsyncInvocation(
+        'API Gateway calls it through a Lambda proxy integration (synchronous); errors return as 5XX ' +
+          'and raise the API-5XX and function-errors alarms'
+      );
+    }
+    functions.authorizer.acknowledgeNoAsyncInvocation(
+      'API Gateway calls it as the REQUEST authorizer (synchronous); a failure answers the request with 500'
+    );
+    functions.orderEvents.acknowledgeNoAsyncInvocation(
+      'its SQS event source mapping polls and invokes it synchronously; messages that keep failing move ' +
+        `to OrderEventsDeadLetterQueue after ${ORDER_EVENTS_MAX_RECEIVES} receives (the queue's redrive policy)`
+    );
+
+    const queueMappings = this.node
+      .findAll()
+      .filter(
+        (c): c is lambda.CfnEventSourceMapping =>
+          CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Lambda::EventSourceMapping'
+      )
+      .filter((mapping) => mapping.eventSourceArn === this.orderEventsQueue.queueArn);
+    for (const mapping of queueMappings) {
+      Validations.of(mapping).acknowledge({
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'Lambda supports no on-failure destination for SQS event sources; the source queue redrives ' +
+          `messages that fail ${ORDER_EVENTS_MAX_RECEIVES} times to OrderEventsDeadLetterQueue, which is alarmed.`,
+      });
+    }
+
+    Validations.of(this.orderEventsDeadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'This is the dead-letter queue of OrderEventsQueue: nothing consumes it, its messages stay ' +
+        `${ORDER_EVENTS_DLQ_RETENTION.toDays()} days for inspection and redrive, and the ` +
+        'OrderEvents-DLQ-Not-Empty alarm fires on the first one.',
+    });
   }
 
   private addRoutes(): void {
@@ -403,7 +477,7 @@ export class ServerlessApiStack extends EnvironmentStack {
     ) => {
       const m = resource.addMethod(
         method,
-        integration ?? new apigw.LambdaIntegration(this.functions[name].function),
+        integration ?? new apigw.LambdaIntegration(this.deployment.aliases[name]),
         {
           authorizer: this.authorizer,
           authorizationType: apigw.AuthorizationType.CUSTOM,
@@ -438,7 +512,7 @@ export class ServerlessApiStack extends EnvironmentStack {
     const cachedRead = (resource: apigw.IResource, requestParameters: Record<string, boolean>) =>
       route(resource, 'GET', 'products', {
         requestParameters,
-        integration: new apigw.LambdaIntegration(this.functions.products.function, {
+        integration: new apigw.LambdaIntegration(this.deployment.aliases.products, {
           cacheKeyParameters: Object.keys(requestParameters),
         }),
       });

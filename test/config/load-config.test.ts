@@ -85,6 +85,24 @@ describe('the committed cdk.json', () => {
       repository: expect.stringMatching(/^[\w.-]+\/[\w.-]+$/),
     });
   });
+
+  test('reads the e-mail address of the pipeline notifications', () => {
+    expect(loadPipelineConfig(source(cdkJsonContext())).notificationEmail).toBe(
+      'pipeline-notifications@example.com'
+    );
+  });
+
+  test('shifts API traffic canary in prod, linear in staging, all at once in dev; alarms roll back outside dev', () => {
+    const shifting = (name: 'dev' | 'staging' | 'prod') => ({
+      config: environments[name].deployment.trafficShifting.deploymentConfigName,
+      rollbackOnAlarm: environments[name].deployment.rollbackOnAlarm,
+    });
+    expect({ dev: shifting('dev'), staging: shifting('staging'), prod: shifting('prod') }).toEqual({
+      dev: { config: 'CodeDeployDefault.LambdaAllAtOnce', rollbackOnAlarm: false },
+      staging: { config: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute', rollbackOnAlarm: true },
+      prod: { config: 'CodeDeployDefault.LambdaCanary10Percent5Minutes', rollbackOnAlarm: true },
+    });
+  });
 });
 
 describe('config validation stops synth with the key and the bad value', () => {
@@ -155,6 +173,15 @@ describe('config validation stops synth with the key and the bad value', () => {
     expect(() => loadPipelineConfig(source(context))).toThrow(
       /pipeline\.connectionArn .* got "arn:aws:s3:::bucket"/
     );
+  });
+
+  test.each([
+    ['a malformed', 'ops', /pipeline\.notificationEmail must be an e-mail address, got "ops"/],
+    ['a missing', undefined, /pipeline\.notificationEmail must be an e-mail address, got undefined/],
+  ])('throws on %s pipeline notification e-mail', (_label, value, message) => {
+    const context = structuredClone(cdkJsonContext());
+    (context.pipeline as Json).notificationEmail = value;
+    expect(() => loadPipelineConfig(source(context))).toThrow(message);
   });
 
   test('errors are ConfigErrors', () => {

@@ -503,7 +503,8 @@ describe('alarms', () => {
     (env) => {
       const template = templateOf(stages[env].monitoring);
       const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-      expect(alarms).toHaveLength(apiFunctionNames.length + 5);
+      // + the WAF blocked-requests alarm where the API has a web ACL (test/stacks/api-waf.test.ts).
+      expect(alarms).toHaveLength(apiFunctionNames.length + 5 + (configs[env].waf ? 1 : 0));
       for (const [, { Properties: props }] of alarms) {
         expect(props.AlarmName).toMatch(new RegExp(`^${env}-`));
         expect(props.AlarmActions).toEqual([{ Ref: topicId }]);

@@ -137,6 +137,8 @@ const logicalId = (construct: IConstruct) =>
 function idsOf(stack: ServerlessApiStack) {
   const fn = (name: ApiFunctionName) => ({
     function: logicalId(stack.functions[name].function),
+    /** The `live` alias: what API Gateway, the authorizer and the event source invoke. */
+    alias: logicalId(stack.deployment.aliases[name]),
     role: logicalId(stack.functions[name].role),
     logGroup: logicalId(stack.functions[name].logGroup),
   });
@@ -221,13 +223,13 @@ const nonOptionsRoutes = (template: Template) =>
     .map((m) => `${m.props.HttpMethod} ${m.path}`)
     .sort();
 
-/** The Lambda proxy integration URI API Gateway builds for a function. */
-const lambdaUri = (functionId: string) => ({
+/** The Lambda proxy integration URI API Gateway builds for a function's alias. */
+const lambdaUri = (aliasId: string) => ({
   'Fn::Join': [
     '',
     [
       expect.stringMatching(/^arn:aws:apigateway:us-east-1:lambda:path\/2015-03-31\/functions\/$/),
-      getAttArn(functionId),
+      { Ref: aliasId },
       '/invocations',
     ],
   ],
@@ -608,17 +610,22 @@ describe('least privilege', () => {
     }
   );
 
-  test("no role has an AWS managed policy, except API Gateway's CloudWatch logging role", () => {
+  test("no role has an AWS managed policy, except API Gateway's logging role and CodeDeploy's role", () => {
     const roles = resourcesOfType<RoleProps>(prod, 'AWS::IAM::Role');
     const withManaged = roles.filter(([, r]) => r.Properties.ManagedPolicyArns !== undefined);
-    expect(withManaged.map(([id]) => id)).toEqual([
-      logicalId(stages.prod.api.api.node.findChild('CloudWatchRole')),
-    ]);
-    expect(JSON.stringify(withManaged[0]![1].Properties.ManagedPolicyArns)).toMatch(
-      /:iam::aws:policy\/service-role\/AmazonAPIGatewayPushToCloudWatchLogs"\]\]\}\]$/
+    const managed = Object.fromEntries(
+      withManaged.map(([id, r]) => [id, JSON.stringify(r.Properties.ManagedPolicyArns)])
     );
-    expect(withManaged[0]![1].Properties.ManagedPolicyArns).toHaveLength(1);
-    expect(roles.length).toBe(FUNCTION_NAMES.length + 1);
+    expect(managed).toEqual({
+      [logicalId(stages.prod.api.api.node.findChild('CloudWatchRole'))]: expect.stringMatching(
+        /:iam::aws:policy\/service-role\/AmazonAPIGatewayPushToCloudWatchLogs"\]\]\}\]$/
+      ),
+      [logicalId(stages.prod.api.deployment.role)]: expect.stringMatching(
+        /:iam::aws:policy\/service-role\/AWSCodeDeployRoleForLambdaLimited"\]\]\}\]$/
+      ),
+    });
+    for (const [, role] of withManaged) expect(role.Properties.ManagedPolicyArns).toHaveLength(1);
+    expect(roles.length).toBe(FUNCTION_NAMES.length + 2);
   });
 });
 
@@ -661,11 +668,20 @@ describe('order-events queue', () => {
     }
   });
 
-  test('feeds the order-events function in batches of 10, reporting per-message failures', () => {
+  test("feeds the order-events function's live alias in batches of 10, reporting per-message failures", () => {
     const [, mapping] = onlyOne<Record<string, unknown>>(prod, 'AWS::Lambda::EventSourceMapping');
     expect(mapping.Properties).toEqual({
       EventSourceArn: getAttArn(ids.prod.queue),
-      FunctionName: { Ref: ids.prod.functions.orderEvents.function },
+      // `<function name>:live`, taken from the alias ARN.
+      FunctionName: {
+        'Fn::Join': [
+          '',
+          [
+            { 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: ids.prod.functions.orderEvents.alias }] }] },
+            ':live',
+          ],
+        ],
+      },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
@@ -825,7 +841,7 @@ describe('API stage', () => {
 });
 
 describe('REQUEST authorizer', () => {
-  test('reads the Authorization and x-api-key headers, caches for 5 minutes, runs the authorizer function', () => {
+  test("reads the Authorization and x-api-key headers, caches for 5 minutes, runs the authorizer's alias", () => {
     const authorizer = resourceById(prod, ids.prod.authorizer).Properties;
     expect(authorizer).toMatchObject({
       Type: 'REQUEST',
@@ -835,15 +851,15 @@ describe('REQUEST authorizer', () => {
     });
     const uri = JSON.stringify(authorizer.AuthorizerUri);
     expect(uri).toContain(':lambda:path/2015-03-31/functions/');
-    expect(uri).toContain(JSON.stringify(getAttArn(ids.prod.functions.authorizer.function)));
+    expect(uri).toContain(JSON.stringify({ Ref: ids.prod.functions.authorizer.alias }));
     expect(resourcesOfType(prod, 'AWS::ApiGateway::Authorizer')).toHaveLength(1);
   });
 
-  test('API Gateway may invoke the authorizer function from this authorizer', () => {
+  test("API Gateway may invoke the authorizer's alias from this authorizer", () => {
     prod.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'apigateway.amazonaws.com',
-      FunctionName: getAttArn(ids.prod.functions.authorizer.function),
+      FunctionName: { Ref: ids.prod.functions.authorizer.alias },
       SourceArn: {
         'Fn::Join': [
           '',
@@ -874,11 +890,11 @@ describe('routes', () => {
         });
       });
 
-      test(`is proxied to the ${fnName} function`, () => {
+      test(`is proxied to the ${fnName} function's live alias`, () => {
         expect(method().Integration).toMatchObject({
           Type: 'AWS_PROXY',
           IntegrationHttpMethod: 'POST',
-          Uri: lambdaUri(ids.prod.functions[fnName].function),
+          Uri: lambdaUri(ids.prod.functions[fnName].alias),
         });
       });
 
@@ -886,12 +902,12 @@ describe('routes', () => {
         expect(method().RequestValidatorId).toEqual({ Ref: ids.prod.requestValidator });
       });
 
-      test(`API Gateway may invoke the ${fnName} function for this route on the stage`, () => {
+      test(`API Gateway may invoke the ${fnName} function's alias for this route on the stage`, () => {
         const sourceArnTail = `/${verb === 'ANY' ? '*' : verb}${resource.replace(/\{[^}]+\}/g, '*')}`;
         prod.hasResourceProperties('AWS::Lambda::Permission', {
           Action: 'lambda:InvokeFunction',
           Principal: 'apigateway.amazonaws.com',
-          FunctionName: getAttArn(ids.prod.functions[fnName].function),
+          FunctionName: { Ref: ids.prod.functions[fnName].alias },
           SourceArn: {
             'Fn::Join': [
               '',

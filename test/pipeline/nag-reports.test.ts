@@ -1,0 +1,154 @@
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { NAG_ACKNOWLEDGEMENTS_FILE } from '../../lib/compliance/nag-gate';
+import {
+  CLOUD_ASSEMBLY_DIR,
+  NAG_REPORTS_DIR,
+  parseBuildSpec,
+  synthStep,
+} from '../../lib/pipeline/synth-step';
+
+/**
+ * The nag reports: `cdk synth` leaves them in the cloud assembly (cdk-nag 3 writes no report files
+ * of its own: CDK's validation report plus the gate's acknowledgement report), and the pipeline's
+ * synth step publishes them as a secondary artifact, copied by buildspec.yml's post_build.
+ */
+const ROOT = path.join(__dirname, '..', '..');
+const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'nag-gate-app.ts');
+
+interface SynthResult {
+  readonly code: number;
+  /** The build directory: `cdk.out/` inside it holds the cloud assembly. */
+  readonly dir: string;
+}
+
+/** `cdk synth` of the gate fixture with the real CLI, into `<new temporary directory>/cdk.out`. */
+function cdkSynth(fixture: 'violating' | 'acknowledged'): Promise<SynthResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-reports-'));
+  return new Promise((resolve) => {
+    execFile(
+      CDK,
+      [
+        'synth',
+        '-q',
+        '--app',
+        `${TSX} ${FIXTURE}`,
+        '--output',
+        path.join(dir, CLOUD_ASSEMBLY_DIR),
+        '--no-notices',
+        '--no-version-reporting',
+      ],
+      { cwd: ROOT, env: { ...process.env, NAG_FIXTURE: fixture }, timeout: 120_000 },
+      (error) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, dir })
+    );
+  });
+}
+
+const readJson = (file: string): Record<string, unknown> =>
+  JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+
+describe('after `cdk synth`, the cloud assembly holds the nag reports', () => {
+  let violating: SynthResult;
+  let acknowledged: SynthResult;
+  beforeAll(async () => {
+    [violating, acknowledged] = await Promise.all([cdkSynth('violating'), cdkSynth('acknowledged')]);
+  }, 180_000);
+  afterAll(() => {
+    for (const result of [violating, acknowledged]) {
+      if (result) fs.rmSync(result.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a failing gate: the validation report names each finding of both packs', () => {
+    expect(violating.code).not.toBe(0);
+    const report = readJson(path.join(violating.dir, CLOUD_ASSEMBLY_DIR, VALIDATION_REPORT_FILE)) as {
+      pluginReports: Array<{
+        pluginName: string;
+        conclusion: string;
+        violations: Array<{ ruleName: string }>;
+      }>;
+    };
+    const failures = Object.fromEntries(
+      report.pluginReports.map((p) => [p.pluginName, p.violations.map((v) => v.ruleName).sort()])
+    );
+    expect(failures).toEqual({
+      AwsSolutions: ['AwsSolutions-SQS3', 'AwsSolutions-SQS4'],
+      Serverless: ['Serverless-SQSRedrivePolicy'],
+    });
+    expect(fs.existsSync(path.join(violating.dir, CLOUD_ASSEMBLY_DIR, NAG_ACKNOWLEDGEMENTS_FILE))).toBe(true);
+  });
+
+  test('a passing gate: an empty validation report and every acknowledgement with its reason', () => {
+    expect(acknowledged.code).toBe(0);
+    const assembly = path.join(acknowledged.dir, CLOUD_ASSEMBLY_DIR);
+    expect(readJson(path.join(assembly, VALIDATION_REPORT_FILE))).toMatchObject({ pluginReports: [] });
+    const reason = 'Fixture: proves acknowledged findings pass the gate.';
+    const queue = 'Fixture/NonCompliant/PlainQueue';
+    expect(readJson(path.join(assembly, NAG_ACKNOWLEDGEMENTS_FILE))).toEqual({
+      title: 'Acknowledged validation rules',
+      countsByRule: { 'AwsSolutions-SQS3': 1, 'AwsSolutions-SQS4': 1, 'Serverless-SQSRedrivePolicy': 1 },
+      acknowledgements: [
+        { ruleId: 'AwsSolutions-SQS3', constructPath: queue, reason },
+        { ruleId: 'AwsSolutions-SQS4', constructPath: queue, reason },
+        { ruleId: 'Serverless-SQSRedrivePolicy', constructPath: queue, reason },
+      ],
+    });
+  });
+
+  test("buildspec.yml's post_build copies both into the secondary artifact's directory", () => {
+    const postBuild = (parseBuildSpec().partialBuildSpec.phases as Record<string, { commands: string[] }>)
+      .post_build;
+    expect(postBuild?.commands.length).toBeGreaterThan(0);
+    for (const command of postBuild!.commands) {
+      execFileSync('sh', ['-c', command], { cwd: acknowledged.dir, stdio: 'pipe' });
+    }
+    expect(fs.readdirSync(path.join(acknowledged.dir, NAG_REPORTS_DIR)).sort()).toEqual(
+      [NAG_ACKNOWLEDGEMENTS_FILE, VALIDATION_REPORT_FILE].sort()
+    );
+  });
+});
+
+describe("the pipeline's synth step", () => {
+  // A pipeline with the real synth step only: the Build action and its CodeBuild project.
+  const stack = new Stack(new App(), 'SynthOnly', { env: { account: '444444444444', region: 'us-east-1' } });
+  const source = pipelines.CodePipelineSource.connection('my-org/repo', 'main', {
+    connectionArn:
+      'arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-0000-0000-000000000000',
+  });
+  const pipeline = new pipelines.CodePipeline(stack, 'Pipeline', { synth: synthStep({ input: source }) });
+  pipeline.buildPipeline();
+  const template = Template.fromStack(stack);
+
+  test('publishes the nag reports as a second output artifact of the Build action, beside cdk.out', () => {
+    const [pipelineResource] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
+    const build = (
+      pipelineResource!.Properties.Stages as Array<{
+        Name: string;
+        Actions: Array<{ OutputArtifacts: Array<{ Name: string }> }>;
+      }>
+    ).find((s) => s.Name === 'Build')!;
+    const outputs = build.Actions[0]!.OutputArtifacts.map((a) => a.Name);
+    expect(outputs).toHaveLength(2);
+
+    const [project] = Object.values(template.findResources('AWS::CodeBuild::Project')).filter((p) =>
+      JSON.stringify(p.Properties.Source).includes('cdk synth')
+    );
+    const spec = JSON.parse((project!.Properties.Source as { BuildSpec: string }).BuildSpec) as {
+      artifacts: { 'secondary-artifacts': Record<string, { 'base-directory': string; files: string[] }> };
+    };
+    expect(
+      Object.fromEntries(
+        Object.entries(spec.artifacts['secondary-artifacts']).map(([name, a]) => [name, a['base-directory']])
+      )
+    ).toEqual({ [outputs[0]!]: CLOUD_ASSEMBLY_DIR, [outputs[1]!]: NAG_REPORTS_DIR });
+    expect(spec.artifacts['secondary-artifacts'][outputs[1]!]!.files).toEqual(['**/*']);
+  });
+});
