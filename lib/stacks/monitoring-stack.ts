@@ -120,6 +120,8 @@ export class MonitoringStack extends EnvironmentStack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: NOTIFICATION_DLQ_RETENTION,
+      // Undelivered events are data: kept when the stack goes in prod.
+      removalPolicy: config.removalPolicy,
     });
     Validations.of(this.notificationDeadLetterQueue).acknowledge(
       {

@@ -117,11 +117,15 @@ export class ServerlessApiStack extends EnvironmentStack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: ORDER_EVENTS_DLQ_RETENTION,
+      // Undelivered events are data: kept when the stack goes in prod.
+      removalPolicy: config.removalPolicy,
     });
     this.orderEventsQueue = new sqs.Queue(this, 'OrderEventsQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: ORDER_EVENTS_RETENTION,
+      // Undelivered events are data: kept when the stack goes in prod.
+      removalPolicy: config.removalPolicy,
       // Longer than the consumer's timeout, so a message in flight is not handed out twice.
       visibilityTimeout: Duration.seconds(180),
       deadLetterQueue: { queue: this.orderEventsDeadLetterQueue, maxReceiveCount: ORDER_EVENTS_MAX_RECEIVES },

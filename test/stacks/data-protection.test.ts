@@ -52,6 +52,8 @@ const STATEFUL_TYPES = [
   'AWS::SecretsManager::Secret',
   'AWS::Logs::LogGroup',
   'AWS::Cognito::UserPool',
+  // Queues hold undelivered order events and failed notifications.
+  'AWS::SQS::Queue',
 ] as const;
 /** Stateful types the stage may gain: held to the same policies when they appear. */
 const OPTIONAL_STATEFUL_TYPES = [
