@@ -142,6 +142,18 @@ describe('POST /v1/users', () => {
     expect([oversized.status, oversized.body.error]).toEqual([413, 'payload_too_large']);
     expect([anonymous.status, anonymous.body.error]).toEqual([401, 'unauthorized']);
   });
+
+  it('answers 400 to a JSON-escaped lone surrogate, which DynamoDB would refuse, and writes nothing', async () => {
+    const caller = newUser();
+    const response = await register<ErrorBody>(
+      caller,
+      '{"givenName": "Ada\\ud800", "familyName": "Lovelace"}'
+    );
+
+    expect([response.status, response.body.error]).toEqual([400, 'invalid_json']);
+    expect(response.body.message).toMatch(/invalid Unicode/);
+    expect((await onUser<ErrorBody>('GET', caller, caller.sub)).status).toBe(404);
+  });
 });
 
 describe('/v1/users/{userId}', () => {

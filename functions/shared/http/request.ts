@@ -73,10 +73,26 @@ export class ApiRequest {
     }
     const text = this.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     if (text.trim() === '') throw new MalformedJsonError('Request body is required');
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      parsed = JSON.parse(text) as unknown;
     } catch {
       throw new MalformedJsonError();
     }
+    // JSON may escape lone surrogates (`"\ud800"`): DynamoDB rejects such strings, so refuse them here.
+    if (!isWellFormedUnicode(parsed)) throw new MalformedJsonError('Request body contains invalid Unicode');
+    return parsed;
   }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when no string (key or value) anywhere in the parsed JSON holds a lone UTF-16 surrogate. */
+export function isWellFormedUnicode(value: unknown): boolean {
+  if (typeof value === 'string') return !LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(isWellFormedUnicode);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).every(([key, v]) => !LONE_SURROGATE.test(key) && isWellFormedUnicode(v));
+  }
+  return true;
 }
