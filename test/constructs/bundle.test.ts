@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Stack, Stage } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import {
+  BUNDLE_FILES,
+  BUNDLES_ROOT,
+  buildFunctionBundles,
+  bundleFunctions,
+  bundlingStats,
+  functionCode,
+  functionNames,
+  type FunctionBundles,
+} from '../../lib/constructs/bundle';
+import { testApp } from '../support/app';
+import { BUNDLE_BUDGETS } from './bundle-budgets';
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+/** Folders to remove after the tests: assemblies and builds. */
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function digest(dir: string): string {
+  const hash = createHash('sha256');
+  for (const file of fs.readdirSync(dir).sort())
+    hash.update(`${file}\0`).update(fs.readFileSync(path.join(dir, file)));
+  return hash.digest('hex');
+}
+
+/** A stage with one stack holding a lambda.Function per function, as AppFunction builds them. */
+function stageWithFunctions(scope: Stage | ReturnType<typeof testApp>, id: string): Stack {
+  const stage = new Stage(scope, id);
+  const stack = new Stack(stage, 'Functions');
+  for (const name of functionNames()) {
+    new lambda.Function(stack, name, {
+      code: functionCode(stack, name),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+    });
+  }
+  return stack;
+}
+
+function codeOf(stack: Stack): Record<string, string> {
+  const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<
+    string,
+    { Properties: { Code: { S3Key: string } } }
+  >;
+  return Object.fromEntries(
+    Object.entries(functions).map(([logicalId, resource]) => [logicalId, resource.Properties.Code.S3Key])
+  );
+}
+
+describe('buildFunctionBundles', () => {
+  let bundles: FunctionBundles;
+  beforeAll(() => {
+    bundles = buildFunctionBundles();
+    tempDirs.push(bundles.outdir);
+  });
+
+  test('one bundle per functions/<name>/index.ts', () => {
+    expect(functionNames()).toEqual(
+      expect.arrayContaining(['authorizer', 'order-events', 'orders', 'products', 'users'])
+    );
+    expect(Object.keys(bundles.functions).sort()).toEqual(functionNames());
+    expect(Object.keys(BUNDLE_BUDGETS).sort()).toEqual(functionNames());
+  });
+
+  test.each(functionNames())('%s: exactly index.js and its source map, under its size budget', (name) => {
+    const bundle = bundles.functions[name]!;
+    expect(fs.readdirSync(bundle.dir).sort()).toEqual([...BUNDLE_FILES]);
+    expect(path.dirname(path.relative(BUNDLES_ROOT, bundle.dir))).toBe(path.basename(bundles.outdir));
+    const code = fs.readFileSync(path.join(bundle.dir, 'index.js'), 'utf8');
+    expect(code.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
+    const map = JSON.parse(fs.readFileSync(path.join(bundle.dir, 'index.js.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: string[];
+    };
+    // Relative to a fixed place in the project: the same bytes wherever the repository lives.
+    expect(map.sources).toContain(`../../../../../functions/${name}/index.ts`);
+    expect(map.sourcesContent).toHaveLength(map.sources.length);
+    expect(bundle.codeBytes).toBe(Buffer.byteLength(code));
+    expect(bundle.codeBytes).toBeLessThanOrEqual(BUNDLE_BUDGETS[name]!.codeKiB * 1024);
+  });
+
+  test.each(functionNames())('%s: no AWS SDK code inside (the runtime provides it)', (name) => {
+    const bundle = bundles.functions[name]!;
+    expect(bundle.inputs).toContain(`functions/${name}/index.ts`);
+    expect(bundle.inputs.filter((input) => input.includes('node_modules/@aws-sdk/'))).toEqual([]);
+    const code = fs.readFileSync(path.join(bundle.dir, 'index.js'), 'utf8');
+    const sdkImports = [...code.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((match) => match[1]);
+    for (const sdkImport of sdkImports) expect(sdkImport).toMatch(/^@aws-sdk\/[a-z0-9-]+$/);
+  });
+
+  test('the SDK clients the handlers use stay external imports', () => {
+    const code = fs.readFileSync(path.join(bundles.functions.orders!.dir, 'index.js'), 'utf8');
+    expect(code).toContain('require("@aws-sdk/client-dynamodb")');
+    expect(code).toContain('require("@aws-sdk/lib-dynamodb")');
+    expect(code).toContain('require("@aws-sdk/client-sqs")');
+  });
+
+  test('reproducible: another build gives the same bytes, and no absolute path leaks in', () => {
+    const again = buildFunctionBundles();
+    tempDirs.push(again.outdir);
+    expect(again.outdir).not.toBe(bundles.outdir);
+    for (const name of functionNames()) {
+      expect(again.functions[name]!.hash).toBe(bundles.functions[name]!.hash);
+      expect(digest(again.functions[name]!.dir)).toBe(digest(bundles.functions[name]!.dir));
+      for (const file of BUNDLE_FILES) {
+        expect(fs.readFileSync(path.join(again.functions[name]!.dir, file), 'utf8')).not.toContain(
+          PROJECT_ROOT
+        );
+      }
+    }
+  });
+});
+
+describe('bundleFunctions / functionCode', () => {
+  test('one esbuild call for every function of every stage, assets shared across stages', () => {
+    const app = testApp({ bundling: true, outdir: tempDir() });
+    const before = bundlingStats().esbuildCalls;
+    const stacks = ['Dev', 'Staging', 'Prod'].map((id) => stageWithFunctions(app, id));
+    expect(bundlingStats().esbuildCalls - before).toBe(1);
+
+    const [dev, ...others] = stacks.map(codeOf);
+    expect(new Set(Object.values(dev!)).size).toBe(functionNames().length);
+    for (const code of others) expect(code).toEqual(dev);
+
+    const assembly = app.synth();
+    for (const key of Object.values(dev!)) {
+      const assetDir = path.join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+      expect(fs.readdirSync(assetDir).sort()).toEqual([...BUNDLE_FILES]);
+    }
+    // Cached per process: asking again builds nothing.
+    const dirs = bundleFunctions(stacks[0]!);
+    expect(Object.keys(dirs).sort()).toEqual(functionNames());
+    tempDirs.push(path.dirname(dirs.orders!)); // jest's process never emits 'exit'
+    expect(path.dirname(path.dirname(dirs.orders!))).toBe(BUNDLES_ROOT);
+    expect(bundlingStats().esbuildCalls - before).toBe(1);
+    // What each asset holds is that bundle, byte for byte.
+    const functions = Template.fromStack(stacks[0]!).findResources('AWS::Lambda::Function');
+    for (const name of functionNames()) {
+      const [logicalId] = Object.entries(functions).find(([id]) => id.startsWith(name.replace(/-/g, '')))!;
+      const key = dev![logicalId]!.replace(/\.zip$/, '');
+      expect(digest(path.join(assembly.directory, `asset.${key}`))).toBe(digest(dirs[name]!));
+    }
+  });
+
+  test('stacks that are not bundled get placeholders that fail loudly, without running esbuild', () => {
+    const app = testApp({ outdir: tempDir() }); // aws:cdk:bundling-stacks = []
+    const before = bundlingStats().esbuildCalls;
+    const stack = stageWithFunctions(app, 'Dev');
+    expect(bundlingStats().esbuildCalls).toBe(before);
+
+    const dirs = bundleFunctions(stack);
+    expect(Object.keys(dirs).sort()).toEqual(functionNames());
+    const placeholder = fs.readFileSync(path.join(dirs.orders!, 'index.js'), 'utf8');
+    expect(placeholder).toContain('functions/orders was not bundled');
+    expect(Object.keys(codeOf(stack))).toHaveLength(functionNames().length);
+  });
+
+  test('an unknown function name is an error naming the expected entry file', () => {
+    const stack = new Stack(testApp({ outdir: tempDir() }), 'Unknown');
+    expect(() => functionCode(stack, 'no-such-function')).toThrow(/functions\/no-such-function\/index\.ts/);
+  });
+});
