@@ -23,6 +23,10 @@ export class Report {
     this.lines.push('');
   }
 
+  append(other: Report): void {
+    this.lines.push(...other.lines);
+  }
+
   toString(): string {
     return `${this.lines.join('\n').trim()}\n`;
   }
