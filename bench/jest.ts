@@ -5,6 +5,8 @@ import { timed, type TimedRun } from './lib/exec';
 export interface JestCounts {
   readonly suites: string;
   readonly tests: string;
+  /** "29 total" → 29 */
+  readonly suitesTotal: number;
 }
 
 export interface CommandRun extends TimedRun {
@@ -18,7 +20,8 @@ function jestCounts(logFile: string): JestCounts | undefined {
   const text = fs.readFileSync(logFile, 'utf8');
   const suites = /^Test Suites:\s*(.+)$/m.exec(text)?.[1]?.trim();
   const tests = /^Tests:\s*(.+)$/m.exec(text)?.[1]?.trim();
-  return suites && tests ? { suites, tests } : undefined;
+  const suitesTotal = Number(/(\d+) total/.exec(suites ?? '')?.[1] ?? Number.NaN);
+  return suites && tests ? { suites, tests, suitesTotal } : undefined;
 }
 
 export interface JestBenchOptions {

@@ -433,8 +433,8 @@ function jestSection(report: Report, targets: Target[], runs: readonly CommandRu
     ],
     [
       '4. the same suites ran in both',
-      `${isolated.counts?.suites ?? '?'} / ${typecheck.counts?.suites ?? '?'}`,
-      verdict(isolated.counts !== undefined && isolated.counts.suites === typecheck.counts?.suites),
+      `${isolated.counts?.suitesTotal ?? '?'} / ${typecheck.counts?.suitesTotal ?? '?'} suites`,
+      verdict(isolated.counts !== undefined && isolated.counts.suitesTotal === typecheck.counts?.suitesTotal),
     ]
   );
 }
