@@ -24,9 +24,10 @@ export const BUNDLES_ROOT = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'a
 /**
  * Build folders older than this are left-overs (of killed processes, and of jest, whose sandboxed
  * `process` never emits 'exit'): removed by the next build. A build is only needed until the
- * assets are linked into the cloud assembly, seconds after it was made.
+ * assets are linked into the cloud assembly, seconds after it was made; a process that finds its
+ * cached build removed builds again (same bytes, same hashes).
  */
-const STALE_BUILD_MS = 60 * 60 * 1000;
+const STALE_BUILD_MS = 10 * 60 * 1000;
 
 /**
  * The bundle of every function: what AppFunction's NodejsFunction bundling used (minified
@@ -169,7 +170,7 @@ let cached: FunctionBundles | undefined;
 let placeholders: Readonly<Record<string, string>> | undefined;
 
 function sharedBundles(): FunctionBundles {
-  if (!cached) {
+  if (!cached || !fs.existsSync(cached.outdir)) {
     const bundles = buildFunctionBundles();
     // Only needed until the assets are linked into the assembly, during construction.
     process.once('exit', () => fs.rmSync(bundles.outdir, { recursive: true, force: true }));
@@ -253,7 +254,10 @@ export function functionCode(scope: IConstruct, name: string): lambda.AssetCode 
     local: {
       tryBundle: (outputDir: string) => {
         if (!bundle) throw new Error(`functions/${name} was not bundled for ${Stack.of(scope).node.path}`);
-        linkBundle(bundle, outputDir);
+        // The same bytes as `bundle` (reproducible build), rebuilt if a long-lived process lost it.
+        const current = fs.existsSync(bundle.dir) ? bundle : sharedBundles().functions[name];
+        if (!current) throw new Error(`functions/${name} was not bundled`);
+        linkBundle(current, outputDir);
         return true;
       },
     },

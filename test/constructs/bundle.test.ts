@@ -154,6 +154,20 @@ describe('bundleFunctions / functionCode', () => {
     }
   });
 
+  test('a cached build removed meanwhile (stale-build clean-up) is built again, to the same bytes', () => {
+    const first = bundleFunctions(new Stack(testApp({ bundling: true, outdir: tempDir() }), 'First'));
+    const firstDigest = digest(first.orders!);
+    fs.rmSync(path.dirname(first.orders!), { recursive: true, force: true });
+
+    const before = bundlingStats().esbuildCalls;
+    const app = testApp({ bundling: true, outdir: tempDir() });
+    const stack = stageWithFunctions(app, 'Later');
+    expect(bundlingStats().esbuildCalls - before).toBe(1);
+    const again = bundleFunctions(stack);
+    tempDirs.push(path.dirname(again.orders!));
+    expect(digest(again.orders!)).toBe(firstDigest);
+  });
+
   test('stacks that are not bundled get placeholders that fail loudly, without running esbuild', () => {
     const app = testApp({ outdir: tempDir() }); // aws:cdk:bundling-stacks = []
     const before = bundlingStats().esbuildCalls;
