@@ -8,6 +8,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../functions/shared/table-schema';
+import {
+  API_MODELS,
+  API_ROUTES,
+  type ApiModelName,
+  type ApiRoute,
+  CORS_ALLOWED_HEADERS,
+  GATEWAY_RESPONSES,
+  type MockIntegration,
+} from '../api/routes';
+import { ApiCanary } from '../constructs/api-canary';
 import { ApiWaf } from '../constructs/api-waf';
 import { AppFunction } from '../constructs/app-function';
 import { CanaryDeployment } from '../constructs/canary-deployment';
@@ -38,14 +48,6 @@ export const SERVICE_NAME = 'api-service';
  */
 export const AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD = 20;
 
-const CORS_HEADERS = [
-  'Content-Type',
-  'X-Amz-Date',
-  'Authorization',
-  'X-Api-Key',
-  'X-Amz-Security-Token',
-  'Idempotency-Key',
-];
 const AUTHORIZER_REASON =
   'Every /v1 method uses the REQUEST Lambda authorizer, which verifies the Cognito token (signature, ' +
   'issuer, client, expiry) with aws-jwt-verify and requires an API key: Cognito authorization in code.';
@@ -69,6 +71,8 @@ export class ServerlessApiStack extends EnvironmentStack {
   /** The web ACL on the API stage; absent where the config has no WAF (dev). */
   public readonly waf?: ApiWaf;
   public readonly apiUrlOutput: CfnOutput;
+  /** Calls /health and an authenticated read on a schedule; its failures roll deployments back. */
+  public readonly canary: ApiCanary;
 
   constructor(scope: Construct, id: string, props: ServerlessApiStackProps) {
     super(scope, id, props);
@@ -178,6 +182,13 @@ export class ServerlessApiStack extends EnvironmentStack {
     });
     this.addRoutes();
     this.deployment.addApiGuard(this.api);
+    this.canary = new ApiCanary(this, 'ApiCanary', {
+      config,
+      api: this.api,
+      userPool: this.userPool,
+      userPoolClient: this.userPoolClient,
+    });
+    this.deployment.addCanaryGuard(this.canary.metricSuccessPercent());
 
     this.apiUrlOutput = new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
@@ -307,7 +318,7 @@ export class ServerlessApiStack extends EnvironmentStack {
       defaultCorsPreflightOptions: {
         allowOrigins: [...config.api.corsOrigins],
         allowMethods: apigw.Cors.ALL_METHODS,
-        allowHeaders: CORS_HEADERS,
+        allowHeaders: [...CORS_ALLOWED_HEADERS],
       },
       deployOptions: {
         stageName: config.name,
@@ -323,59 +334,28 @@ export class ServerlessApiStack extends EnvironmentStack {
         cacheClusterSize: config.api.cachingEnabled ? '0.5' : undefined,
         cacheDataEncrypted: config.api.cachingEnabled ? true : undefined,
         // Off for every method; only the caller-independent product catalog reads are cached
-        // (see addRoutes), so a cached response never carries one caller's data to another.
+        // (`cached` in the route table), so a cached response never carries one caller's data to another.
         cachingEnabled: false,
         methodOptions: config.api.cachingEnabled
-          ? {
-              '/v1/products/GET': {
-                cachingEnabled: true,
-                cacheTtl: config.api.cacheTtl,
-                cacheDataEncrypted: true,
-              },
-              '/v1/products/{proxy+}/GET': {
-                cachingEnabled: true,
-                cacheTtl: config.api.cacheTtl,
-                cacheDataEncrypted: true,
-              },
-            }
+          ? Object.fromEntries(
+              API_ROUTES.filter((route) => route.cached).map((route) => [
+                `${route.resource}/${route.method}`,
+                { cachingEnabled: true, cacheTtl: config.api.cacheTtl, cacheDataEncrypted: true },
+              ])
+            )
           : undefined,
       },
     });
 
     // When API Gateway answers itself (authorizer deny, missing key, body validation, throttling),
-    // it uses our error shape and CORS header, so clients and browsers see a readable 4xx.
+    // it uses our error shape (GATEWAY_RESPONSES) and CORS header, so browsers see a readable 4xx.
     const responseHeaders = { 'Access-Control-Allow-Origin': `'${config.api.corsOrigins[0]}'` };
-    const errorBody = (code: string, message: string) => ({
-      'application/json': `{"error": "${code}", "message": ${message}}`,
-    });
-    const gatewayResponses: Array<[string, apigw.ResponseType, Record<string, string>]> = [
-      [
-        'Default4xx',
-        apigw.ResponseType.DEFAULT_4XX,
-        errorBody('request_rejected', '$context.error.messageString'),
-      ],
-      ['Default5xx', apigw.ResponseType.DEFAULT_5XX, errorBody('internal_error', '"Internal server error"')],
-      [
-        'Unauthorized',
-        apigw.ResponseType.UNAUTHORIZED,
-        errorBody('unauthorized', '$context.error.messageString'),
-      ],
-      [
-        'AccessDenied',
-        apigw.ResponseType.ACCESS_DENIED,
-        errorBody('forbidden', '$context.error.messageString'),
-      ],
-      [
-        'BadRequestBody',
-        apigw.ResponseType.BAD_REQUEST_BODY,
-        errorBody(
-          'invalid_body',
-          `"$util.escapeJavaScript($context.error.validationErrorString).replaceAll("\\\\'","'")"`
-        ),
-      ],
-    ];
-    for (const [id, type, templates] of gatewayResponses) {
-      api.addGatewayResponse(id, { type, responseHeaders, templates });
+    for (const { id, type, template } of GATEWAY_RESPONSES) {
+      api.addGatewayResponse(id, {
+        type: apigw.ResponseType.of(type),
+        responseHeaders,
+        templates: { 'application/json': template },
+      });
     }
 
     const plan = api.addUsagePlan('DefaultUsagePlan', {
@@ -436,129 +416,94 @@ export class ServerlessApiStack extends EnvironmentStack {
     });
   }
 
+  /**
+   * The API's resources and methods, from the route table in lib/api/routes.ts (which the local dev
+   * server serves too). Construct ids, and so logical ids, are the path parts and method names.
+   */
   private addRoutes(): void {
-    const v1 = this.api.root.addResource('v1');
-    const users = v1.addResource('users');
-    const user = users.addResource('{userId}');
-    const products = v1.addResource('products');
-    const productProxy = products.addResource('{proxy+}');
-    const orders = v1.addResource('orders');
-    const orderProxy = orders.addResource('{proxy+}');
-
-    const createUserModel = this.api.addModel('CreateUserModel', {
-      contentType: 'application/json',
-      modelName: 'CreateUser',
-      schema: {
-        schema: apigw.JsonSchemaVersion.DRAFT4,
-        type: apigw.JsonSchemaType.OBJECT,
-        required: ['givenName', 'familyName'],
-        properties: {
-          givenName: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 100 },
-          familyName: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 100 },
-        },
-      },
-    });
-    const updateUserModel = this.api.addModel('UpdateUserModel', {
-      contentType: 'application/json',
-      modelName: 'UpdateUser',
-      schema: {
-        schema: apigw.JsonSchemaVersion.DRAFT4,
-        type: apigw.JsonSchemaType.OBJECT,
-        // PUT replaces the profile: both names are required, as for POST.
-        required: ['givenName', 'familyName'],
-        properties: {
-          givenName: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 100 },
-          familyName: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 100 },
-        },
-      },
-    });
-
-    const route = (
-      resource: apigw.IResource,
-      method: string,
-      name: ApiFunctionName,
-      { integration, ...options }: apigw.MethodOptions & { integration?: apigw.Integration } = {}
-    ) => {
-      const m = resource.addMethod(
-        method,
-        integration ?? new apigw.LambdaIntegration(this.deployment.aliases[name]),
-        {
-          authorizer: this.authorizer,
-          authorizationType: apigw.AuthorizationType.CUSTOM,
-          apiKeyRequired: true,
-          requestValidator: this.requestValidator,
-          ...options,
-        }
-      );
-      Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: AUTHORIZER_REASON });
-      return m;
-    };
-
-    route(users, 'GET', 'users', {
-      requestParameters: {
-        'method.request.querystring.limit': false,
-        'method.request.querystring.cursor': false,
-      },
-    });
-    route(users, 'POST', 'users', { requestModels: { 'application/json': createUserModel } });
-    route(user, 'GET', 'users');
-    route(user, 'PUT', 'users', { requestModels: { 'application/json': updateUserModel } });
-    route(user, 'DELETE', 'users');
-
-    // The catalog routes are ANY, as designed. Catalog reads are the same for every caller, so an
-    // explicit GET beside each ANY (API Gateway prefers it for GET) carries the cache settings:
-    // stage method settings can only name real methods, and the cache key covers page and id.
-    const proxyParameter = { 'method.request.path.proxy': true };
-    const pageParameters = {
-      'method.request.querystring.limit': false,
-      'method.request.querystring.cursor': false,
-    };
-    const cachedRead = (resource: apigw.IResource, requestParameters: Record<string, boolean>) =>
-      route(resource, 'GET', 'products', {
-        requestParameters,
-        integration: new apigw.LambdaIntegration(this.deployment.aliases.products, {
-          cacheKeyParameters: Object.keys(requestParameters),
+    const proxied = API_ROUTES.filter((route) => route.integration.kind === 'lambda-proxy');
+    // Resources, then models, then methods: the order of the Deployment's logical-id hash.
+    for (const route of proxied) this.api.root.resourceForPath(route.resource);
+    const models = Object.fromEntries(
+      Object.entries(API_MODELS).map(([modelName, model]) => [
+        modelName,
+        this.api.addModel(`${modelName}Model`, {
+          contentType: 'application/json',
+          modelName,
+          schema: {
+            schema: apigw.JsonSchemaVersion.DRAFT4,
+            type: apigw.JsonSchemaType.OBJECT,
+            required: [...model.required],
+            properties: Object.fromEntries(
+              Object.entries(model.properties).map(([property, { minLength, maxLength }]) => [
+                property,
+                { type: apigw.JsonSchemaType.STRING, minLength, maxLength },
+              ])
+            ),
+          },
         }),
-      });
-    route(products, 'ANY', 'products');
-    cachedRead(products, pageParameters);
-    route(productProxy, 'ANY', 'products', { requestParameters: proxyParameter });
-    cachedRead(productProxy, proxyParameter);
+      ])
+    ) as Record<ApiModelName, apigw.Model>;
 
-    route(orders, 'ANY', 'orders');
-    route(orderProxy, 'ANY', 'orders', { requestParameters: { 'method.request.path.proxy': true } });
+    for (const route of API_ROUTES) {
+      const { integration } = route;
+      if (integration.kind === 'mock') this.addMockRoute(route, integration);
+      else this.addProxyRoute(route, integration.function, models);
+    }
+  }
 
-    // Public liveness probe, answered by API Gateway itself (no Lambda, no data).
-    const health = this.api.root.addResource('health').addMethod(
-      'GET',
+  private addProxyRoute(
+    route: ApiRoute,
+    fn: 'users' | 'products' | 'orders',
+    models: Record<ApiModelName, apigw.Model>
+  ): void {
+    if (route.authorization !== 'authorizer') {
+      throw new Error(
+        `${route.method} ${route.resource}: Lambda routes must use the authorizer, got ${route.authorization}`
+      );
+    }
+    const { requestParameters } = route;
+    const method = this.api.root.resourceForPath(route.resource).addMethod(
+      route.method,
+      new apigw.LambdaIntegration(
+        this.deployment.aliases[fn],
+        // Catalog reads are cached per page and id: the cache key is the declared parameters.
+        route.cached && requestParameters ? { cacheKeyParameters: Object.keys(requestParameters) } : undefined
+      ),
+      {
+        authorizer: this.authorizer,
+        authorizationType: apigw.AuthorizationType.CUSTOM,
+        apiKeyRequired: true,
+        requestValidator: this.requestValidator,
+        requestParameters: requestParameters ? { ...requestParameters } : undefined,
+        requestModels: route.requestModel ? { 'application/json': models[route.requestModel] } : undefined,
+      }
+    );
+    Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: AUTHORIZER_REASON });
+  }
+
+  /** A public route API Gateway answers itself (the /health liveness probe: no Lambda, no data). */
+  private addMockRoute(route: ApiRoute, integration: MockIntegration): void {
+    const statusCode = String(integration.statusCode);
+    const method = this.api.root.resourceForPath(route.resource).addMethod(
+      route.method,
       new apigw.MockIntegration({
-        requestTemplates: { 'application/json': '{"statusCode": 200}' },
+        // The mock integration answers with the status its request template names.
+        requestTemplates: { 'application/json': `{"statusCode": ${statusCode}}` },
         passthroughBehavior: apigw.PassthroughBehavior.NEVER,
         integrationResponses: [
-          {
-            statusCode: '200',
-            responseTemplates: {
-              'application/json': '{"status": "healthy", "timestamp": "$context.requestTime"}',
-            },
-          },
+          { statusCode, responseTemplates: { 'application/json': integration.responseTemplate } },
         ],
       }),
       {
         authorizationType: apigw.AuthorizationType.NONE,
-        methodResponses: [
-          { statusCode: '200', responseModels: { 'application/json': apigw.Model.EMPTY_MODEL } },
-        ],
+        methodResponses: [{ statusCode, responseModels: { 'application/json': apigw.Model.EMPTY_MODEL } }],
       }
     );
-    Validations.of(health).acknowledge(
-      {
-        id: 'AwsSolutions-APIG4',
-        reason: 'Public liveness probe for deploy checks: a mock answer, no data, no Lambda.',
-      },
-      {
-        id: 'AwsSolutions-COG4',
-        reason: 'Public liveness probe for deploy checks: a mock answer, no data, no Lambda.',
-      }
+    const reason = 'Public liveness probe for deploy checks: a mock answer, no data, no Lambda.';
+    Validations.of(method).acknowledge(
+      { id: 'AwsSolutions-APIG4', reason },
+      { id: 'AwsSolutions-COG4', reason }
     );
   }
 }
