@@ -8,6 +8,11 @@ import { ServerlessApiStack } from '../lib/stacks/serverless-api-stack';
 
 export interface AppStageProps extends StageProps {
   readonly config: EnvironmentConfig;
+  /**
+   * The account of the pipeline that deploys this stage: trusted by the bake role where the config
+   * asks for a bake time. @default - no bake role
+   */
+  readonly pipelineAccount?: string;
 }
 
 /** One copy of the application: the same stacks in every environment, its settings from config. */
@@ -43,6 +48,8 @@ export class AppStage extends Stage {
       orderEventsDeadLetterQueue: this.api.orderEventsDeadLetterQueue,
       redisReplicationGroupId: this.database.redis.ref,
       wafWebAclName: this.api.waf?.webAclName,
+      canarySuccessPercent: this.api.canary.metricSuccessPercent(),
+      pipelineAccount: props.pipelineAccount,
     });
     this.apiUrl = this.api.apiUrlOutput;
   }

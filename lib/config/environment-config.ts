@@ -70,6 +70,17 @@ export interface WafConfig {
   readonly rateLimitPer5Minutes: number;
 }
 
+/** The CloudWatch Synthetics canary on the API (lib/constructs/api-canary.ts). */
+export interface SyntheticsConfig {
+  /** How often the canary calls /health and an authenticated read. */
+  readonly schedule: Duration;
+  /**
+   * Below this SuccessPercent of the canary's runs in a period, its alarms fire: the deploy guard
+   * (rolls a deployment back where `deployment.rollbackOnAlarm`) and the Monitoring stack's (notifies).
+   */
+  readonly successPercentThreshold: number;
+}
+
 export interface EnvironmentConfig {
   readonly name: EnvironmentName;
   readonly account: string;
@@ -98,6 +109,12 @@ export interface EnvironmentConfig {
    * Required, so every environment states its choice.
    */
   readonly waf: WafConfig | undefined;
+  readonly synthetics: SyntheticsConfig;
+  /**
+   * After this environment deploys, a pipeline step watches its alarms this long and fails the
+   * execution if any goes to ALARM (lib/pipeline/scripts/bake.ts). Zero: no bake step.
+   */
+  readonly bakeTime: Duration;
 }
 
 /** Where the pipeline lives and what it watches. */
@@ -135,6 +152,10 @@ export type EnvironmentDefaults = Omit<
 const API_THROTTLING = { throttlingRateLimit: 1000, throttlingBurstLimit: 2000 } as const;
 /** Staging mirrors prod, so what the firewall blocks is seen before production. */
 const API_WAF: WafConfig = { rateLimitPer5Minutes: 2000 };
+/** Every 5 minutes, as the deployment pipeline reference asks; one failed run in a period alarms. */
+const API_SYNTHETICS: SyntheticsConfig = { schedule: Duration.minutes(5), successPercentThreshold: 100 };
+/** No bake outside prod: staging's soak is the time until the prod approval. */
+const NO_BAKE = Duration.minutes(0);
 
 export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> = {
   dev: {
@@ -161,6 +182,8 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     api: { cachingEnabled: false, cacheTtl: Duration.minutes(5), dataTraceEnabled: true, ...API_THROTTLING },
     // No web ACL in dev: it holds only test data, not worth the ACL's fixed monthly cost (ACL, rules, logs).
     waf: undefined,
+    synthetics: API_SYNTHETICS,
+    bakeTime: NO_BAKE,
   },
   staging: {
     removalPolicy: RemovalPolicy.DESTROY,
@@ -189,6 +212,8 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     cache: { nodeType: 'cache.t3.micro' },
     api: { cachingEnabled: true, cacheTtl: Duration.minutes(5), dataTraceEnabled: false, ...API_THROTTLING },
     waf: API_WAF,
+    synthetics: API_SYNTHETICS,
+    bakeTime: NO_BAKE,
   },
   prod: {
     removalPolicy: RemovalPolicy.RETAIN,
@@ -217,5 +242,8 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     cache: { nodeType: 'cache.t3.small' },
     api: { cachingEnabled: true, cacheTtl: Duration.minutes(5), dataTraceEnabled: false, ...API_THROTTLING },
     waf: API_WAF,
+    synthetics: API_SYNTHETICS,
+    // Prod watches its alarms after the deploy before the execution counts as done.
+    bakeTime: Duration.minutes(10),
   },
 };

@@ -139,16 +139,39 @@ export class CanaryDeployment<Name extends string> extends Construct {
     return alarm;
   }
 
+  /**
+   * Creates the deploy-guard alarm on the API canary's runs and adds it to every group: a new version
+   * that fails a real client's calls (sign-in, authorizer, a read) stops the shift and rolls back.
+   * @param successPercent the canary's SuccessPercent per run interval
+   * @returns the alarm, or `undefined` where the config does not roll back on alarms
+   */
+  public addCanaryGuard(successPercent: cloudwatch.IMetric): cloudwatch.Alarm | undefined {
+    if (!this.config.deployment.rollbackOnAlarm) return undefined;
+    const alarm = this.guardAlarm('ApiCanaryAlarm', {
+      name: 'API-Canary',
+      description:
+        'Stops and rolls back deployments of the API functions: runs of the API canary failed ' +
+        '(no notification; see the Monitoring stack)',
+      metric: successPercent,
+      threshold: this.config.synthetics.successPercentThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    });
+    this.addGuardAlarm(alarm);
+    return alarm;
+  }
+
   private guardAlarm(id: string, spec: GuardAlarmSpec): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this, id, {
       alarmName: `${this.config.name}-DeployGuard-${spec.name}`,
       alarmDescription: spec.description,
       metric: spec.metric,
       threshold: spec.threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      comparisonOperator:
+        spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
-      // No invocations, no errors: an idle alias must not block the next deployment.
+      // No invocations, no errors: an idle alias must not block the next deployment (nor a canary
+      // that has not run yet).
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
@@ -160,6 +183,8 @@ interface GuardAlarmSpec {
   readonly description: string;
   readonly metric: cloudwatch.IMetric;
   readonly threshold: number;
+  /** @default GREATER_THAN_OR_EQUAL_TO_THRESHOLD (counts of errors) */
+  readonly comparisonOperator?: cloudwatch.ComparisonOperator;
 }
 
 function pascalCase(name: string): string {

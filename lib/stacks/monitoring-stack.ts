@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -39,6 +39,13 @@ export interface MonitoringStackProps extends EnvironmentStackProps {
    * @default - no web ACL, no alarm
    */
   readonly wafWebAclName?: string;
+  /** SuccessPercent of the API canary's runs (ServerlessApi's ApiCanary): the canary alarm. */
+  readonly canarySuccessPercent: cloudwatch.IMetric;
+  /**
+   * The pipeline's account: where the config asks for a bake time, a role it may assume to read
+   * this environment's alarms (the bake step). @default - no bake role
+   */
+  readonly pipelineAccount?: string;
 }
 
 /** Display name of the alarm topic (the sender name of its e-mails). */
@@ -56,6 +63,11 @@ export const ALARM_EVALUATION_PERIODS = 2;
 export const API_LATENCY_THRESHOLD_MS = 5_000;
 export const API_5XX_THRESHOLD = 5;
 export const FUNCTION_ERRORS_THRESHOLD = 5;
+/** What the bake step may do with the alarms of this account: read them, nothing else. */
+export const BAKE_ROLE_ACTIONS = ['cloudwatch:DescribeAlarms'] as const;
+/** The bake step's one role session covers the bake time plus this margin (install, polls). */
+export const BAKE_ROLE_SESSION_MARGIN = Duration.minutes(15);
+export const BAKE_ROLE_MAX_SESSION = Duration.hours(1);
 export const DATABASE_CPU_THRESHOLD_PERCENT = 80;
 /**
  * Requests the API's web ACL blocks per 5 minutes (all rules) in each of two periods: scanners are
@@ -97,6 +109,12 @@ export class MonitoringStack extends EnvironmentStack {
   public readonly notificationDlqAlarm: cloudwatch.Alarm;
   /** Only where the API has a web ACL (`wafWebAclName`). */
   public readonly apiWafBlockedRequestsAlarm?: cloudwatch.Alarm;
+  /** Runs of the API canary failed (it calls /health and an authenticated read). */
+  public readonly apiCanaryAlarm: cloudwatch.Alarm;
+  /** Read-only access to this account's alarms for the pipeline's bake step; where the config bakes. */
+  public readonly bakeRole?: iam.Role;
+  /** The bake role's ARN, for the pipeline step (`envFromCfnOutputs`). */
+  public readonly bakeRoleArnOutput?: CfnOutput;
 
   private readonly alarmAction: cloudwatchActions.SnsAction;
 
@@ -229,6 +247,47 @@ export class MonitoringStack extends EnvironmentStack {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         // WAF publishes BlockedRequests only while it blocks something.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    this.apiCanaryAlarm = this.alarm('ApiCanaryAlarm', {
+      name: 'API-Canary',
+      description:
+        `Fewer than ${config.synthetics.successPercentThreshold} % of the API canary's runs passed ` +
+        '(GET /health, sign-in, GET /v1/products) in each of two periods: clients cannot use the API ' +
+        '(the run logs and artifacts are in the CloudWatch Synthetics console)',
+      metric: props.canarySuccessPercent,
+      threshold: config.synthetics.successPercentThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // The canary runs on a schedule: no runs means nothing watches the API.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    if (props.pipelineAccount !== undefined && config.bakeTime.toSeconds() > 0) {
+      const session = config.bakeTime.plus(BAKE_ROLE_SESSION_MARGIN);
+      if (session.toSeconds() > BAKE_ROLE_MAX_SESSION.toSeconds()) {
+        throw new Error(
+          `bakeTime must be at most ${BAKE_ROLE_MAX_SESSION.minus(BAKE_ROLE_SESSION_MARGIN).toMinutes()} ` +
+            `minutes (one role session), got ${config.bakeTime.toMinutes()} minutes for ${config.name}`
+        );
+      }
+      this.bakeRole = new iam.Role(this, 'BakeRole', {
+        assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
+        description: `The pipeline's bake step: reads the ${config.name} alarms, nothing else`,
+        maxSessionDuration: BAKE_ROLE_MAX_SESSION,
+      });
+      this.bakeRole.addToPolicy(
+        new iam.PolicyStatement({ actions: [...BAKE_ROLE_ACTIONS], resources: ['*'] })
+      );
+      Validations.of(this.bakeRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'cloudwatch:DescribeAlarms lists alarms by name prefix and supports no resource-level scoping; ' +
+          'the role can read alarm states and nothing else.',
+      });
+      this.bakeRoleArnOutput = new CfnOutput(this, 'BakeRoleArn', {
+        value: this.bakeRole.roleArn,
+        description: "Role the pipeline's bake step assumes to watch this environment's alarms",
       });
     }
 
@@ -385,6 +444,7 @@ export class MonitoringStack extends EnvironmentStack {
           this.orderEventsDlqAlarm,
           this.notificationDlqAlarm,
           ...(this.apiWafBlockedRequestsAlarm ? [this.apiWafBlockedRequestsAlarm] : []),
+          this.apiCanaryAlarm,
         ],
         width: FULL_WIDTH,
         height: 3,
@@ -403,6 +463,7 @@ export class MonitoringStack extends EnvironmentStack {
         api.metricServerError({ statistic: cloudwatch.Stats.SUM, period, label: '5XX' }),
       ])
     );
+    dashboard.addWidgets(graph('API Canary - Successful Runs (%)', [props.canarySuccessPercent]));
     if (props.wafWebAclName !== undefined) {
       dashboard.addWidgets(
         graph('API WAF - Allowed and Blocked Requests', [

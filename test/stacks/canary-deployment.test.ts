@@ -213,11 +213,14 @@ describe('CodeDeploy deployment groups', () => {
   );
 
   test.each([['staging'], ['prod']] as const)(
-    "%s: each group watches its function's errors alarm and the API 5XX alarm, and rolls back on alarm and on failure",
+    "%s: each group watches its function's errors alarm, the API 5XX and the API canary alarms, and rolls back on alarm and on failure",
     (env) => {
       const [[api5xxId]] = guardAlarms(env).filter(([, a]) => a.Properties.MetricName === '5XXError') as [
         [string, Resource],
       ];
+      const [[canaryId]] = guardAlarms(env).filter(
+        ([, a]) => a.Properties.MetricName === 'SuccessPercent'
+      ) as [[string, Resource]];
       for (const name of FUNCTION_NAMES) {
         const { group, errorsAlarm } = ids[env].functions[name];
         expect(errorsAlarm).toBeDefined();
@@ -226,9 +229,13 @@ describe('CodeDeploy deployment groups', () => {
           AutoRollbackConfiguration: { Enabled: boolean; Events: string[] };
         };
         expect(props.AlarmConfiguration.Enabled).toBe(true);
-        expect(props.AlarmConfiguration.Alarms).toHaveLength(2);
+        expect(props.AlarmConfiguration.Alarms).toHaveLength(3);
         expect(props.AlarmConfiguration.Alarms).toEqual(
-          expect.arrayContaining([{ Name: { Ref: errorsAlarm } }, { Name: { Ref: api5xxId } }])
+          expect.arrayContaining([
+            { Name: { Ref: errorsAlarm } },
+            { Name: { Ref: api5xxId } },
+            { Name: { Ref: canaryId } },
+          ])
         );
         expect(props.AutoRollbackConfiguration.Enabled).toBe(true);
         expect([...props.AutoRollbackConfiguration.Events].sort()).toEqual([
@@ -290,8 +297,29 @@ describe('deploy-guard alarms (API stack)', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
-    expect(guardAlarms(env)).toHaveLength(FUNCTION_NAMES.length + 1);
+    // Per function, the API's 5XX, the API canary.
+    expect(guardAlarms(env)).toHaveLength(FUNCTION_NAMES.length + 2);
   });
+
+  test.each([['staging'], ['prod']] as const)(
+    "%s: one alarm on the API canary's runs: below the configured SuccessPercent in one run interval",
+    (env) => {
+      const canary = guardAlarms(env).filter(([, a]) => a.Properties.MetricName === 'SuccessPercent');
+      expect(canary).toHaveLength(1);
+      expect(canary[0]![1].Properties).toMatchObject({
+        AlarmName: `${env}-DeployGuard-API-Canary`,
+        Namespace: 'CloudWatchSynthetics',
+        Dimensions: [{ Name: 'CanaryName', Value: { Ref: logicalId(stages[env].api.canary.canary) } }],
+        Statistic: 'Average',
+        Period: configs[env].synthetics.schedule.toSeconds(),
+        EvaluationPeriods: 1,
+        Threshold: configs[env].synthetics.successPercentThreshold,
+        ComparisonOperator: 'LessThanThreshold',
+        // A canary that has not run yet (new stack) must not block a deployment.
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  );
 
   test.each([['staging'], ['prod']] as const)(
     '%s: the guards notify nobody (the Monitoring stack owns the notifying alarms)',

@@ -503,8 +503,9 @@ describe('alarms', () => {
     (env) => {
       const template = templateOf(stages[env].monitoring);
       const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-      // + the WAF blocked-requests alarm where the API has a web ACL (test/stacks/api-waf.test.ts).
-      expect(alarms).toHaveLength(apiFunctionNames.length + 5 + (configs[env].waf ? 1 : 0));
+      // + the API canary's (test/stacks/api-canary.test.ts), + the WAF blocked-requests alarm where the
+      // API has a web ACL (test/stacks/api-waf.test.ts).
+      expect(alarms).toHaveLength(apiFunctionNames.length + 6 + (configs[env].waf ? 1 : 0));
       for (const [, { Properties: props }] of alarms) {
         expect(props.AlarmName).toMatch(new RegExp(`^${env}-`));
         expect(props.AlarmActions).toEqual([{ Ref: topicId }]);
@@ -522,6 +523,7 @@ describe('alarms', () => {
       monitoring.databaseHighCpuAlarm,
       monitoring.orderEventsDlqAlarm,
       monitoring.notificationDlqAlarm,
+      monitoring.apiCanaryAlarm,
       ...Object.values(monitoring.functionErrorsAlarms),
     ]) {
       expect(Stack.of(a)).toBe(monitoring);
@@ -549,6 +551,7 @@ test('throws when given no function to monitor', () => {
         orderEventsQueue: api.orderEventsQueue,
         orderEventsDeadLetterQueue: api.orderEventsDeadLetterQueue,
         redisReplicationGroupId: 'redis',
+        canarySuccessPercent: api.canary.metricSuccessPercent(),
       })
   ).toThrow('functions must name at least one function to monitor, got none');
 });

@@ -124,11 +124,18 @@ function resourceById<P = Record<string, unknown>>(template: Template, logicalId
   return resource;
 }
 
-function onlyOne<P = Record<string, unknown>>(template: Template, type: string): [string, Resource<P>] {
-  const found = resourcesOfType<P>(template, type);
+function onlyOne<P = Record<string, unknown>>(
+  template: Template,
+  type: string,
+  include: (logicalId: string) => boolean = () => true
+): [string, Resource<P>] {
+  const found = resourcesOfType<P>(template, type).filter(([id]) => include(id));
   expect(found).toHaveLength(1);
   return found[0]!;
 }
+
+/** The API canary has its own key and usage plan (test/stacks/api-canary.test.ts). */
+const NOT_THE_CANARYS = (logicalId: string) => !logicalId.startsWith('ApiCanary');
 
 const logicalId = (construct: IConstruct) =>
   Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
@@ -625,7 +632,8 @@ describe('least privilege', () => {
       ),
     });
     for (const [, role] of withManaged) expect(role.Properties.ManagedPolicyArns).toHaveLength(1);
-    expect(roles.length).toBe(FUNCTION_NAMES.length + 2);
+    // + API Gateway's logging role, CodeDeploy's, the API canary's (test/stacks/api-canary.test.ts).
+    expect(roles.length).toBe(FUNCTION_NAMES.length + 3);
   });
 });
 
@@ -1007,7 +1015,7 @@ describe('request validation', () => {
 
 describe('usage plan and API key', () => {
   test.each(ALL_ENVS)('%s: the usage plan throttles each client at 100/200 rps on the API stage', (env) => {
-    const [, plan] = onlyOne(templates[env], 'AWS::ApiGateway::UsagePlan');
+    const [, plan] = onlyOne(templates[env], 'AWS::ApiGateway::UsagePlan', NOT_THE_CANARYS);
     expect(plan.Properties).toMatchObject({
       Throttle: { RateLimit: 100, BurstLimit: 200 },
       ApiStages: [{ ApiId: { Ref: ids[env].api }, Stage: { Ref: ids[env].stage } }],
@@ -1015,11 +1023,11 @@ describe('usage plan and API key', () => {
   });
 
   test('one API key, in the plan, whose value API Gateway generates (never in the template)', () => {
-    const [keyId, key] = onlyOne(prod, 'AWS::ApiGateway::ApiKey');
+    const [keyId, key] = onlyOne(prod, 'AWS::ApiGateway::ApiKey', NOT_THE_CANARYS);
     expect(key.Properties.Value).toBeUndefined();
     expect(key.Properties.Enabled).toBe(true);
-    const [planId] = onlyOne(prod, 'AWS::ApiGateway::UsagePlan');
-    const [, planKey] = onlyOne(prod, 'AWS::ApiGateway::UsagePlanKey');
+    const [planId] = onlyOne(prod, 'AWS::ApiGateway::UsagePlan', NOT_THE_CANARYS);
+    const [, planKey] = onlyOne(prod, 'AWS::ApiGateway::UsagePlanKey', NOT_THE_CANARYS);
     expect(planKey.Properties).toEqual({
       KeyId: { Ref: keyId },
       KeyType: 'API_KEY',
