@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TABLE_SCHEMA } from '../../functions/shared/table-schema';
-
-/** DynamoDB Local accepts any credentials; the SDK still insists on having some. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+import { LOCAL_CREDENTIALS, LOCAL_REGION, tableDefinition } from '../../lib/local/local-table';
 
 export interface TestTable {
   readonly tableName: string;
@@ -31,33 +28,8 @@ export function localEndpoint(): string {
 export async function createTestTable(prefix = 'test'): Promise<TestTable> {
   const endpoint = localEndpoint();
   const tableName = `${prefix}-${randomUUID()}`;
-  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  const { partitionKey, sortKey, gsi1 } = TABLE_SCHEMA;
-
-  await raw.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [partitionKey, sortKey, gsi1.partitionKey, gsi1.sortKey].map((name) => ({
-        AttributeName: name,
-        AttributeType: 'S',
-      })),
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: gsi1.indexName,
-          KeySchema: [
-            { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
-            { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    })
-  );
+  const raw = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  await raw.send(new CreateTableCommand(tableDefinition(tableName)));
 
   const client = DynamoDBDocumentClient.from(raw);
   return {
@@ -78,7 +50,7 @@ export async function createTestTable(prefix = 'test'): Promise<TestTable> {
 export function useTableFromHandlers(table: TestTable): void {
   process.env.TABLE_NAME = table.tableName;
   process.env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_REGION = LOCAL_REGION;
   process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
 }
