@@ -2,6 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { loadEnvironments, loadPipelineConfig } from '../lib/config';
+import { addCloudFormationValidation } from '../lib/compliance/cloudformation-validation';
 import { addNagGate, enforceValidationReport, writeAcknowledgementReport } from '../lib/compliance/nag-gate';
 import { PipelineStack } from '../lib/pipeline/pipeline-stack';
 
@@ -25,9 +26,13 @@ if (benchSwitches.length > 0) {
  * The deployable entry point: `cdk deploy PipelineStack` once, then every git push deploys
  * dev → staging → (approval) → prod through the pipeline.
  */
-const app = new App(
-  benchSwitches.includes('CDK_BENCH_NO_BUNDLING') ? { postCliContext: { [BUNDLING_STACKS]: [] } } : {}
-);
+const app = new App({
+  // Replaced by the same validation on a worker thread, started before the stacks are built.
+  builtinCloudFormationValidation: false,
+  ...(benchSwitches.includes('CDK_BENCH_NO_BUNDLING') ? { postCliContext: { [BUNDLING_STACKS]: [] } } : {}),
+});
+// `cdk synth --no-validation` sets CDK_VALIDATION=false for the app.
+if (process.env.CDK_VALIDATION !== 'false') addCloudFormationValidation(app);
 
 new PipelineStack(app, 'PipelineStack', {
   pipelineConfig: loadPipelineConfig(app.node),

@@ -1,14 +1,10 @@
-import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config';
-
-/** The functions/ folder: one sub-folder per Lambda function, each with an index.ts. */
-export const FUNCTIONS_DIR = path.join(__dirname, '..', '..', 'functions');
+import { functionCode } from './bundle';
 
 export const DEFAULT_MEMORY_MB = 256;
 export const DEFAULT_TIMEOUT = Duration.seconds(30);
@@ -29,11 +25,12 @@ export interface AppFunctionProps {
 
 /**
  * The team's Lambda defaults in one place: current Node.js on arm64, X-Ray, an explicit log
- * group with retention, a least-privilege role (no AWS managed policy), and an esbuild bundle
- * (minified, with source maps; the AWS SDK v3 stays external because the runtime provides it).
+ * group with retention, a least-privilege role (no AWS managed policy), and its esbuild bundle
+ * (lib/constructs/bundle.ts: every function in one esbuild call per synth, shared by all stages;
+ * minified, with source maps; the AWS SDK v3 stays external because the runtime provides it).
  */
 export class AppFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
 
@@ -58,9 +55,9 @@ export class AppFunction extends Construct {
       })
     );
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(FUNCTIONS_DIR, props.entry, 'index.ts'),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: functionCode(this, props.entry),
+      handler: 'index.handler',
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -74,12 +71,6 @@ export class AppFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         LOG_LEVEL: config.logLevel,
         ...props.environment,
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        externalModules: ['@aws-sdk/*'],
       },
     });
 

@@ -49,6 +49,7 @@ export const BUNDLE_OPTIONS = {
   format: 'cjs',
   minify: true,
   sourcemap: true,
+  sourcesContent: false,
   external: ['@aws-sdk/*'],
   logLevel: 'warning',
 } as const satisfies BuildOptions;

@@ -21,15 +21,21 @@ export function cdkJsonContext(): Record<string, unknown> {
 export interface TestAppOptions {
   /** Bundle Lambda code with esbuild. @default false (much faster; one test file keeps it on) */
   readonly bundling?: boolean;
+  /**
+   * Run CDK's built-in CloudFormation validation in `app.synth()`. @default false (it starts a
+   * WASM engine, ~2 s per test file; test/compliance/cloudformation-validation.test.ts checks it)
+   */
+  readonly validation?: boolean;
   readonly context?: Record<string, unknown>;
   /** Where `app.synth()` writes the cloud assembly. @default - $CDK_OUTDIR, else a new temporary directory */
   readonly outdir?: string;
 }
 
-/** An App with cdk.json's context; bundling off unless asked for. */
+/** An App with cdk.json's context; bundling and CloudFormation validation off unless asked for. */
 export function testApp(options: TestAppOptions = {}): App {
   return new App({
     ...(options.outdir ? { outdir: options.outdir } : {}),
+    builtinCloudFormationValidation: options.validation ?? false,
     context: {
       ...cdkJsonContext(),
       ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }),

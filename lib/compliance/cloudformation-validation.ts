@@ -1,0 +1,101 @@
+import * as path from 'node:path';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import {
+  type App,
+  CloudFormationValidatePlugin,
+  type IPolicyValidationContext,
+  type IPolicyValidationPlugin,
+  type PolicyValidationPluginReport,
+  Validations,
+} from 'aws-cdk-lib';
+
+const WORKER_FILE = path.join(__dirname, 'cloudformation-validation-worker.js');
+/** Longest wait for the worker's report before synth fails (the 13 templates take ~2 s). */
+const VALIDATION_TIMEOUT_MS = 5 * 60 * 1000;
+
+interface WorkerReply {
+  readonly report?: PolicyValidationPluginReport;
+  readonly version?: string;
+  readonly prestarted?: boolean;
+  readonly error?: string;
+}
+
+/**
+ * CDK's built-in CloudFormation validation (aws-cdk-lib's CloudFormationValidatePlugin: the
+ * same engine, rules and severity mapping), run in a worker thread that starts with the app.
+ *
+ * Starting the validation engine (a WASM build of the CloudFormation linter) takes ~2 s; in the
+ * default plugin it happens after the templates are written, on the app's only thread. Here it
+ * happens on a second core while the app is loading and constructing the stacks, so a full
+ * synth pays only for validating the templates (`npm run bench` measures both).
+ *
+ * The plugin carries the default plugin's name, so acknowledgements (`CloudFormation-Validate::
+ * W3010`) and the framework's handling of its findings stay as they are. Use it through
+ * {@link addCloudFormationValidation} on an App created with `builtinCloudFormationValidation:
+ * false`, or two validations would run.
+ */
+export class BackgroundCloudFormationValidation implements IPolicyValidationPlugin {
+  public readonly name = CloudFormationValidatePlugin.PLUGIN_NAME;
+  private readonly worker: Worker;
+  private readonly replies: MessagePort;
+  private readonly done = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  private engineVersion: string | undefined;
+  private prestarted = false;
+
+  constructor() {
+    const { port1, port2 } = new MessageChannel();
+    this.replies = port1;
+    this.worker = new Worker(WORKER_FILE, {
+      workerData: { signal: this.done.buffer, port: port2 },
+      transferList: [port2],
+    });
+    // Neither may keep the process alive: an app that fails during construction exits at once.
+    this.worker.unref();
+    this.replies.unref();
+  }
+
+  public get version(): string | undefined {
+    return this.engineVersion;
+  }
+
+  /** Whether the worker had its engine running before the first template arrived. */
+  public get engineWasPrestarted(): boolean {
+    return this.prestarted;
+  }
+
+  /**
+   * Hands the template paths to the worker and waits for its report. The framework calls
+   * plugins synchronously, so the wait blocks this thread (Atomics.wait); the worker, on its own
+   * thread, signals when its reply is on the port.
+   */
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    Atomics.store(this.done, 0, 0);
+    // The construct tree (appConstruct) stays here: the plugin reads only the template files.
+    this.worker.postMessage({
+      templatePaths: context.templatePaths,
+      stackTemplates: context.stackTemplates,
+      accountId: context.accountId,
+      region: context.region,
+    });
+    if (Atomics.wait(this.done, 0, 0, VALIDATION_TIMEOUT_MS) === 'timed-out') {
+      throw new Error(`CloudFormation validation gave no report within ${VALIDATION_TIMEOUT_MS / 1000} s`);
+    }
+    const reply = receiveMessageOnPort(this.replies)?.message as WorkerReply | undefined;
+    void this.worker.terminate();
+    if (!reply?.report) throw new Error(`CloudFormation validation failed: ${reply?.error ?? 'no reply'}`);
+    this.engineVersion = reply.version;
+    this.prestarted = reply.prestarted ?? false;
+    return reply.report;
+  }
+}
+
+/**
+ * Registers {@link BackgroundCloudFormationValidation} on the app (call it first thing, before
+ * constructing stacks, so the engine starts early) unless validation is switched off: the CLI's
+ * `--no-validation` sets CDK_VALIDATION=false for the app process, read by the caller.
+ */
+export function addCloudFormationValidation(app: App): BackgroundCloudFormationValidation {
+  const plugin = new BackgroundCloudFormationValidation();
+  Validations.of(app).addPlugins(plugin);
+  return plugin;
+}
