@@ -1,0 +1,261 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../lib/config';
+import { apiIntegrationId, apiPathId, apiRoutes } from '../../scripts/diagram/api';
+import { type ArchitectureInput, renderArchitecture } from '../../scripts/diagram/document';
+import {
+  ARCHITECTURE_DOC,
+  checkMermaid,
+  loadArchitectureInput,
+  type MermaidCheck,
+} from '../../scripts/diagram/io';
+import { MATRIX_COLUMN_KEYS, leafPaths, matrixRows } from '../../scripts/diagram/matrix';
+import { edge, mermaidBlocks, node } from '../../scripts/diagram/mermaid';
+import { stageStacks } from '../../scripts/diagram/model';
+import {
+  findPipeline,
+  pipelineStageId,
+  pipelineStages,
+  pipelineStepId,
+} from '../../scripts/diagram/pipeline';
+import { stackNodeId, stackReferences } from '../../scripts/diagram/stage';
+import { vpcLayout, vpcTierId, vpcWorkloadId } from '../../scripts/diagram/vpc';
+
+/** Diagrams the parser must reject: proof that the syntax check can fail. */
+const BROKEN_DIAGRAMS = [
+  'flowchart LR\n  a["dangling edge"] -->',
+  'flowchart LR\n  a["a "quoted" label, unescaped"] --> b',
+  'flowchart LR\n  subgraph s["never closed"]\n    a --> b',
+];
+/** A label with quotes and angle brackets, escaped by the builder: must parse. */
+const ESCAPED_DIAGRAM = `flowchart LR\n  ${node('a', ['say "hi"', '<b>not html</b>'])} --> b`;
+
+let input: ArchitectureInput;
+let markdown: string;
+let diagrams: string[];
+let checks: MermaidCheck[];
+
+beforeAll(() => {
+  input = loadArchitectureInput(); // the one synth of this file
+  markdown = renderArchitecture(input);
+  diagrams = mermaidBlocks(markdown);
+  checks = checkMermaid([...diagrams, ...BROKEN_DIAGRAMS, ESCAPED_DIAGRAM]); // one mermaid process
+});
+
+/** The first line where two texts differ, for a failure message a reader can act on. */
+function firstDifference(expected: string, actual: string): string {
+  const e = expected.split('\n');
+  const a = actual.split('\n');
+  const i = e.findIndex((line, n) => line !== a[n]);
+  const at = i < 0 ? e.length : i;
+  return `line ${at + 1}:\n  generated:  ${e[at] ?? '<end>'}\n  checked in: ${a[at] ?? '<end>'}`;
+}
+
+function diagramAfter(heading: string): string {
+  const index = diagrams.findIndex((d) => markdown.indexOf(d) > markdown.indexOf(heading));
+  const diagram = diagrams[index];
+  if (index < 0 || diagram === undefined) throw new Error(`no diagram after ${heading}`);
+  return diagram;
+}
+
+describe('docs/architecture.md', () => {
+  test('is what `npm run diagram` generates from the app and config now', () => {
+    const checkedIn = fs.existsSync(ARCHITECTURE_DOC) ? fs.readFileSync(ARCHITECTURE_DOC, 'utf8') : '';
+    if (checkedIn !== markdown) {
+      throw new Error(
+        `${path.relative(process.cwd(), ARCHITECTURE_DOC)} is out of date: run \`npm run diagram\` and ` +
+          `commit the result. First difference at ${firstDifference(markdown, checkedIn)}`
+      );
+    }
+  });
+
+  test('is deterministic: rendering the same assembly twice gives the same bytes', () => {
+    expect(renderArchitecture(input)).toBe(markdown);
+    expect(markdown).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/); // no timestamps
+  });
+});
+
+describe('Mermaid syntax', () => {
+  test('every diagram parses with the mermaid parser (pipeline, stage, VPC, API)', () => {
+    expect(diagrams).toHaveLength(4);
+    const results = checks.slice(0, diagrams.length);
+    results.forEach((r, i) => {
+      if (!r.ok) throw new Error(`diagram ${i + 1} does not parse: ${r.error}\n${diagrams[i]}`);
+    });
+    expect(results.map((r) => r.diagramType)).toEqual(Array(4).fill('flowchart-v2'));
+  });
+
+  test('the parser rejects broken diagrams, so the check can fail', () => {
+    const results = checks.slice(diagrams.length, diagrams.length + BROKEN_DIAGRAMS.length);
+    expect(results.map((r) => r.ok)).toEqual(BROKEN_DIAGRAMS.map(() => false));
+    expect(results[0]?.error).toMatch(/Parse error/);
+  });
+
+  test('labels with quotes and angle brackets are escaped so they parse', () => {
+    expect(checks[checks.length - 1]).toMatchObject({ ok: true });
+  });
+});
+
+describe('pipeline diagram', () => {
+  test('runs source → synth → self-mutate → assets → dev → staging → prod', () => {
+    const stages = pipelineStages(findPipeline(input.model));
+    expect(stages.map((s) => s.name)).toEqual([
+      'Source',
+      'Build',
+      'UpdatePipeline',
+      'Assets',
+      'Dev',
+      'Staging',
+      'Prod',
+    ]);
+    const diagram = diagramAfter('## The delivery pipeline');
+    stages.slice(1).forEach((stage, i) => {
+      expect(diagram).toContain(edge(pipelineStageId(stages[i]?.name ?? ''), pipelineStageId(stage.name)));
+    });
+    expect(diagram).toContain('Synth<br/>(CodeBuild)');
+    expect(diagram).toContain('SelfMutate<br/>(CodeBuild)');
+  });
+
+  test('the manual approval comes first in Prod, before any prod stack deploys', () => {
+    const diagram = diagramAfter('## The delivery pipeline');
+    expect(diagram).toContain(`${pipelineStepId('Prod', 0)}{"PromoteToProd<br/>(manual approval)"}`);
+    expect(diagram).toContain(edge(pipelineStepId('Prod', 0), pipelineStepId('Prod', 1)));
+    expect(diagram).toMatch(new RegExp(`${pipelineStepId('Prod', 1)}\\("Networking\\.Prepare`));
+    for (const stage of ['Dev', 'Staging']) expect(diagram).not.toContain('PromoteTo' + stage);
+  });
+
+  test('every environment runs its /health post step after its last stack deploys', () => {
+    const stages = pipelineStages(findPipeline(input.model));
+    for (const name of ['Dev', 'Staging', 'Prod']) {
+      const steps = stages.find((s) => s.name === name)?.steps ?? [];
+      const health = steps.findIndex((step) => step.some((a) => a.name === 'HealthCheck'));
+      const lastDeploy = steps.map((step) => step.some((a) => a.category === 'Deploy')).lastIndexOf(true);
+      expect(lastDeploy).toBeGreaterThan(0);
+      expect(health).toBeGreaterThan(lastDeploy);
+    }
+  });
+});
+
+describe('stage diagram', () => {
+  test('shows the four stacks and the references between them', () => {
+    const stacks = stageStacks(input.model, 'Prod');
+    expect(stacks.map((s) => s.stackName)).toEqual([
+      'Prod-Networking',
+      'Prod-Database',
+      'Prod-ServerlessApi',
+      'Prod-Monitoring',
+    ]);
+    const pairs = stackReferences(input.model, stacks).map(
+      (r) => `${r.producer.stackName} → ${r.consumer.stackName}`
+    );
+    expect(pairs).toEqual(
+      expect.arrayContaining([
+        'Prod-Networking → Prod-Database',
+        'Prod-Database → Prod-Monitoring',
+        'Prod-ServerlessApi → Prod-Monitoring',
+      ])
+    );
+    const diagram = diagramAfter('## One stage');
+    const [networking, database] = stacks;
+    expect(diagram).toMatch(
+      new RegExp(`${stackNodeId(networking!)} -->\\|"1 VPC, 3 subnets, [^"]*"\\| ${stackNodeId(database!)}`)
+    );
+  });
+});
+
+describe('VPC diagram', () => {
+  test('puts RDS and ElastiCache in the isolated tier, which has no route out', () => {
+    const layout = vpcLayout(input.model, stageStacks(input.model, 'Prod'));
+    const isolated = layout.tiers.find((t) => t.type === 'Isolated');
+    expect(isolated?.workloads.map((w) => w.kind)).toEqual(expect.arrayContaining(['RDS', 'ElastiCache']));
+    expect(isolated?.egress).toEqual([]);
+    const diagram = diagramAfter('## The VPC');
+    expect(diagram).toContain(vpcWorkloadId(isolated!.name, 'RDS'));
+    expect(diagram).not.toContain(`${vpcTierId(isolated!.name)} -->`);
+  });
+
+  test('private subnets leave through the NAT gateways in the public tier, one per AZ in prod', () => {
+    const layout = vpcLayout(input.model, stageStacks(input.model, 'Prod'));
+    const publicTier = layout.tiers.find((t) => t.type === 'Public');
+    const privateTier = layout.tiers.find((t) => t.type === 'Private');
+    const nat = publicTier?.workloads.find((w) => w.kind === 'NAT gateway');
+    expect(nat?.items).toEqual([`× ${input.environments.prod.network.natGateways}`]);
+    expect(privateTier?.egress).toEqual(['NAT gateway']);
+    expect(diagramAfter('## The VPC')).toContain(
+      edge(vpcTierId(privateTier!.name), vpcWorkloadId(publicTier!.name, 'NAT gateway'), '0.0.0.0/0')
+    );
+  });
+
+  test('the API functions run outside the VPC', () => {
+    const layout = vpcLayout(input.model, stageStacks(input.model, 'Prod'));
+    expect(layout.outside.find((o) => o.stack === 'ServerlessApi')?.functions).toEqual(
+      expect.arrayContaining(['AuthorizerFunction', 'OrdersFunction', 'ProductsFunction', 'UsersFunction'])
+    );
+  });
+});
+
+describe('API route diagram', () => {
+  test('/health is a public MOCK', () => {
+    const routes = apiRoutes(input.model, stageStacks(input.model, 'Prod'));
+    expect(routes.methods.filter((m) => m.path === '/health')).toEqual([
+      {
+        path: '/health',
+        httpMethod: 'GET',
+        authorization: 'NONE',
+        apiKeyRequired: false,
+        integration: 'MOCK',
+      },
+    ]);
+    const diagram = diagramAfter('## The API routes');
+    expect(diagram).toContain(edge(apiPathId('/health'), 'api_methods_health_GET'));
+    expect(diagram).toContain(edge('api_methods_health_GET', apiIntegrationId('MOCK')));
+    expect(diagram).toContain('api_methods_health_GET["GET<br/>no authorization"]');
+  });
+
+  test('every /v1 route needs the Lambda authorizer and an API key and reaches a live alias', () => {
+    const routes = apiRoutes(input.model, stageStacks(input.model, 'Prod'));
+    const v1 = routes.methods.filter((m) => m.path.startsWith('/v1'));
+    expect(v1.length).toBeGreaterThan(0);
+    for (const m of v1) {
+      expect(m).toMatchObject({
+        apiKeyRequired: true,
+        authorization: expect.stringMatching(/^CUSTOM: REQUEST/),
+      });
+      expect(m.integration).toMatch(/^Lambda \w+:live$/);
+    }
+  });
+});
+
+describe('environment matrix', () => {
+  const configs = (): EnvironmentConfig[] => ENVIRONMENT_NAMES.map((n) => input.environments[n]);
+
+  test('has a row for every per-environment config key, new keys included', () => {
+    const rows = matrixRows(configs());
+    const shown = [...rows.flatMap((r) => r.keys), ...MATRIX_COLUMN_KEYS];
+    const keys = new Set(configs().flatMap((c) => leafPaths(c)));
+    expect([...keys].filter((k) => !shown.some((s) => k === s || k.startsWith(`${s}.`)))).toEqual([]);
+    const added = { ...input.environments.dev, newSetting: { window: Duration.minutes(3), enabled: true } };
+    const generic = matrixRows([added]).filter((r) => r.keys.some((k) => k.startsWith('newSetting.')));
+    expect(generic.map((r) => [r.label, r.value(added)])).toEqual([
+      ['`newSetting.window`', '3 minutes'],
+      ['`newSetting.enabled`', 'yes'],
+    ]);
+  });
+
+  test('shows dev, staging and prod side by side with values from the config', () => {
+    const section = markdown.slice(markdown.indexOf('## Environment matrix'));
+    expect(section).toMatch(/^\| Setting +\| dev +\| staging +\| prod +\|$/m);
+    const row = (label: string): string[] =>
+      (section.split('\n').find((l) => l.startsWith(`| ${label} `)) ?? '')
+        .split('|')
+        .slice(2, -1)
+        .map((c) => c.trim());
+    expect(row('NAT gateways')).toEqual(
+      ENVIRONMENT_NAMES.map((n) => String(input.environments[n].network.natGateways))
+    );
+    expect(row('RDS Multi-AZ')).toEqual(['no', 'yes', 'yes']);
+    expect(row('Account')).toEqual(ENVIRONMENT_NAMES.map((n) => input.environments[n].account));
+    expect(row('WAF web ACL')[0]).toBe('none');
+  });
+});
