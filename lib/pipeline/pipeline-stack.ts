@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { type Construct } from 'constructs';
 import {
@@ -11,6 +12,7 @@ import {
   type PipelineConfig,
 } from '../config';
 import { AppStage } from '../../stages/app-stage';
+import { bakeRoleName } from '../stacks/monitoring-stack';
 import { acknowledgePipelineFindings } from './pipeline-nag';
 import { PipelineNotifications } from './pipeline-notifications';
 import { synthStep } from './synth-step';
@@ -18,6 +20,11 @@ import { synthStep } from './synth-step';
 /** Runs in the post step of every stage, from the repository checkout. */
 export const HEALTH_CHECK_SCRIPT = 'lib/pipeline/scripts/health-check.mjs';
 export const HEALTH_CHECK_URL_VARIABLE = 'API_URL';
+/** Watches the stage's alarms for its bake time (config.bakeTime), after its health check. */
+export const BAKE_SCRIPT = 'lib/pipeline/scripts/bake.ts';
+/** The bake step's CodeBuild timeout: the bake time plus this for `npm ci` and the polls. */
+export const BAKE_STEP_TIMEOUT_MARGIN = Duration.minutes(20);
+export const BAKE_NODEJS_VERSION = 22;
 /** The aws-cdk CLI version installed from package-lock.json. */
 export const CDK_CLI_VERSION = (
   JSON.parse(fs.readFileSync(require.resolve('aws-cdk/package.json'), 'utf8')) as { version: string }
@@ -86,13 +93,16 @@ export class PipelineStack extends Stack {
     const stages = {} as Record<EnvironmentName, AppStage>;
     for (const name of ENVIRONMENT_NAMES) {
       const config = props.environments[name];
-      const stage = new AppStage(this, stageId(name), { config });
+      const stage = new AppStage(this, stageId(name), { config, pipelineAccount: pipelineConfig.account });
       stages[name] = stage;
+      const healthCheck = this.healthCheck(stage, source);
+      const bake = this.bake(stage, config, source);
+      bake?.addStepDependency(healthCheck);
       this.pipeline.addStage(stage, {
         pre: config.requiresApproval
           ? [new pipelines.ManualApprovalStep('PromoteToProd', { comment: PROD_APPROVAL_COMMENT })]
           : [],
-        post: [this.healthCheck(stage, source)],
+        post: bake ? [healthCheck, bake] : [healthCheck],
       });
     }
     this.stages = stages;
@@ -103,6 +113,54 @@ export class PipelineStack extends Stack {
     this.notifications = new PipelineNotifications(this, 'PipelineNotifications', {
       pipeline: this.pipeline.pipeline,
       email: pipelineConfig.notificationEmail,
+    });
+  }
+
+  /**
+   * Where the config asks for a bake time: watches every `<env>-` alarm of the stage's account (the
+   * Monitoring stack's and the deploy guards) for that long, through the stage's bake role; any
+   * alarm in ALARM fails the step and so the execution.
+   */
+  private bake(
+    stage: AppStage,
+    config: EnvironmentConfig,
+    source: pipelines.CodePipelineSource
+  ): pipelines.CodeBuildStep | undefined {
+    if (config.bakeTime.toSeconds() === 0) return undefined;
+    const roleArnOutput = stage.monitoring.bakeRoleArnOutput;
+    if (!roleArnOutput) {
+      throw new Error(`${config.name} has a bake time but its Monitoring stack has no bake role`);
+    }
+    return new pipelines.CodeBuildStep('Bake', {
+      input: source,
+      envFromCfnOutputs: { BAKE_ROLE_ARN: roleArnOutput },
+      env: {
+        BAKE_REGION: config.region,
+        BAKE_ALARM_PREFIX: `${config.name}-`,
+        BAKE_DURATION_SECONDS: String(config.bakeTime.toSeconds()),
+      },
+      // The Node.js of the synth step (package.json engines), not the image's default.
+      partialBuildSpec: codebuild.BuildSpec.fromObject({
+        phases: { install: { 'runtime-versions': { nodejs: BAKE_NODEJS_VERSION } } },
+      }),
+      // The lockfile's SDK clients and tsx; no install scripts needed to run a TypeScript file.
+      installCommands: ['npm ci --ignore-scripts --no-audit --no-fund'],
+      commands: [`npx tsx ${BAKE_SCRIPT}`],
+      timeout: config.bakeTime.plus(BAKE_STEP_TIMEOUT_MARGIN),
+      rolePolicyStatements: [
+        new iam.PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          resources: [
+            this.formatArn({
+              service: 'iam',
+              region: '',
+              account: config.account,
+              resource: 'role',
+              resourceName: bakeRoleName(config.name),
+            }),
+          ],
+        }),
+      ],
     });
   }
 

@@ -68,6 +68,13 @@ export const BAKE_ROLE_ACTIONS = ['cloudwatch:DescribeAlarms'] as const;
 /** The bake step's one role session covers the bake time plus this margin (install, polls). */
 export const BAKE_ROLE_SESSION_MARGIN = Duration.minutes(15);
 export const BAKE_ROLE_MAX_SESSION = Duration.hours(1);
+/**
+ * The bake role's name: fixed, because the pipeline account's step must be allowed to assume it by
+ * ARN before the role exists (a pipeline cannot reference a stage's resources).
+ */
+export function bakeRoleName(environment: string): string {
+  return `${environment}-pipeline-bake`;
+}
 export const DATABASE_CPU_THRESHOLD_PERCENT = 80;
 /**
  * Requests the API's web ACL blocks per 5 minutes (all rules) in each of two periods: scanners are
@@ -272,6 +279,7 @@ export class MonitoringStack extends EnvironmentStack {
         );
       }
       this.bakeRole = new iam.Role(this, 'BakeRole', {
+        roleName: bakeRoleName(config.name),
         assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
         description: `The pipeline's bake step: reads the ${config.name} alarms, nothing else`,
         maxSessionDuration: BAKE_ROLE_MAX_SESSION,

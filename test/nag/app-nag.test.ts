@@ -107,7 +107,8 @@ const ACKNOWLEDGED_IN: Record<EnvironmentName, Partial<Record<StackId, Acknowled
     ServerlessApi: { 'AwsSolutions-APIG3': 1, ...canaryLogGroups('dev') },
   },
   staging: { Database: { 'AwsSolutions-RDS10': 2 }, ServerlessApi: canaryLogGroups('staging') },
-  prod: { ServerlessApi: canaryLogGroups('prod') },
+  // The bake role (config.bakeTime): cloudwatch:DescribeAlarms has no resource scoping.
+  prod: { ServerlessApi: canaryLogGroups('prod'), Monitoring: { 'AwsSolutions-IAM5[Resource::*]': 3 } },
 };
 
 /** The pipeline stack's own resources (what CDK Pipelines generates, the notifications): not its stages. */
@@ -117,6 +118,7 @@ const PIPELINE_PROJECTS = [
   'PipelineAssetsFileAsset5D8C5DA6',
   'PipelineBuildSynthCdkBuildProject6BEFA8E6',
   'PipelineDevHealthCheckA64D5D0A',
+  'PipelineProdBakeC89C4844',
   'PipelineProdHealthCheckC0C38B0C',
   'PipelineStagingHealthCheckD0632A27',
   'PipelineUpdatePipelineSelfMutationDAA41400',

@@ -1,7 +1,15 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadEnvironments, loadPipelineConfig } from '../../lib/config';
-import { PipelineStack, HEALTH_CHECK_SCRIPT, PROD_APPROVAL_COMMENT } from '../../lib/pipeline/pipeline-stack';
+import {
+  BAKE_NODEJS_VERSION,
+  BAKE_SCRIPT,
+  BAKE_STEP_TIMEOUT_MARGIN,
+  PipelineStack,
+  HEALTH_CHECK_SCRIPT,
+  PROD_APPROVAL_COMMENT,
+} from '../../lib/pipeline/pipeline-stack';
+import { bakeRoleName } from '../../lib/stacks/monitoring-stack';
 import { parseBuildSpec } from '../../lib/pipeline/synth-step';
 import { testApp } from '../support/app';
 
@@ -110,6 +118,8 @@ describe('synth step', () => {
   });
 });
 
+const stageName = (env: 'dev' | 'staging' | 'prod') => env.charAt(0).toUpperCase() + env.slice(1);
+
 describe('stages', () => {
   const accounts = {
     Dev: environments.dev.account,
@@ -169,6 +179,83 @@ describe('stages', () => {
       expect(spec.phases.build.commands).toEqual([`node ${HEALTH_CHECK_SCRIPT}`]);
     }
   );
+
+  test('prod bakes after its health check: the Bake step watches the prod- alarms for the configured time', () => {
+    const actions = stage('Prod').Actions;
+    const check = actions.find((a) => a.Name === 'HealthCheck')!;
+    const bake = actions.find((a) => a.Name === 'Bake')!;
+    expect(bake.RunOrder).toBeGreaterThan(check.RunOrder);
+    const monitoringDeploy = actions.find((a) => a.Name === 'Monitoring.Deploy')!;
+    expect(JSON.parse(bake.Configuration!.EnvironmentVariables as string)).toEqual([
+      { name: 'BAKE_ROLE_ARN', type: 'PLAINTEXT', value: `#{${monitoringDeploy.Namespace}.BakeRoleArn}` },
+    ]);
+    const [, project] = Object.entries(projects).find(([id]) => id.startsWith('PipelineProdBake'))!;
+    expect(
+      (project.Properties.Environment as { EnvironmentVariables: unknown }).EnvironmentVariables
+    ).toEqual([
+      { Name: 'BAKE_REGION', Type: 'PLAINTEXT', Value: environments.prod.region },
+      { Name: 'BAKE_ALARM_PREFIX', Type: 'PLAINTEXT', Value: 'prod-' },
+      { Name: 'BAKE_DURATION_SECONDS', Type: 'PLAINTEXT', Value: '600' },
+    ]);
+    expect(environments.prod.bakeTime.toMinutes()).toBe(10);
+    const spec = projectBuildSpec('PipelineProdBake') as {
+      phases: { install: { commands: string[]; 'runtime-versions': unknown }; build: { commands: string[] } };
+    };
+    expect(spec.phases.install).toEqual({
+      'runtime-versions': { nodejs: BAKE_NODEJS_VERSION },
+      commands: ['npm ci --ignore-scripts --no-audit --no-fund'],
+    });
+    expect(spec.phases.build.commands).toEqual([`npx tsx ${BAKE_SCRIPT}`]);
+    expect(project.Properties.TimeoutInMinutes).toBe(
+      environments.prod.bakeTime.plus(BAKE_STEP_TIMEOUT_MARGIN).toMinutes()
+    );
+  });
+
+  test('dev and staging have no bake time and no Bake step', () => {
+    for (const name of ['dev', 'staging'] as const) {
+      expect(environments[name].bakeTime.toSeconds()).toBe(0);
+      expect(stage(stageName(name)).Actions.map((a) => a.Name)).not.toContain('Bake');
+      expect(stack.stages[name].monitoring.bakeRole).toBeUndefined();
+    }
+  });
+
+  test("the Bake step's role may assume the prod bake role, and nothing else across accounts", () => {
+    const [, project] = Object.entries(projects).find(([id]) => id.startsWith('PipelineProdBake'))!;
+    const roleId = (project.Properties.ServiceRole as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>);
+    const assumes = statements.filter((st) => JSON.stringify(st.Action).includes('sts:AssumeRole'));
+    expect(assumes).toEqual([
+      expect.objectContaining({
+        Action: 'sts:AssumeRole',
+        Resource: `arn:aws:iam::${environments.prod.account}:role/${bakeRoleName('prod')}`,
+      }),
+    ]);
+  });
+
+  test('prod Monitoring has the bake role: trusted by the pipeline account, reads alarms only, output as BakeRoleArn', () => {
+    const monitoring = Template.fromStack(stack.stages.prod.monitoring);
+    monitoring.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: bakeRoleName('prod'),
+      MaxSessionDuration: 3600,
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${pipelineConfig.account}:root` },
+          },
+        ],
+      },
+    });
+    monitoring.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{ Action: 'cloudwatch:DescribeAlarms', Effect: 'Allow', Resource: '*' }],
+      },
+    });
+    monitoring.hasOutput('BakeRoleArn', {});
+  });
 
   test('prod stacks have termination protection; dev and staging stacks do not', () => {
     const stacksOf = (s: typeof stack.stages.dev) =>
