@@ -13,11 +13,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AUDIT_REPORT_FILE, BUILD_REPORTS_DIR } from '../lib/pipeline/build-reports';
 
 const ROOT = path.join(__dirname, '..');
 export const AUDIT_EXCEPTIONS_FILE = path.join(ROOT, 'audit-exceptions.json');
 /** Published with the build's other reports (the synth step's `build-reports/` artifact). */
-export const AUDIT_OUTPUT_FILE = path.join(ROOT, 'build-reports', 'npm-audit.json');
+export const AUDIT_OUTPUT_FILE = path.join(ROOT, BUILD_REPORTS_DIR, AUDIT_REPORT_FILE);
 export const AUDIT_COMMAND = ['npm', 'audit', '--omit=dev', '--json'] as const;
 
 export const SEVERITIES = ['info', 'low', 'moderate', 'high', 'critical'] as const;

@@ -13,9 +13,10 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BUILD_REPORTS_DIR, SBOM_FILE } from '../lib/pipeline/build-reports';
 
 const ROOT = path.join(__dirname, '..');
-export const SBOM_OUTPUT_FILE = path.join(ROOT, 'build-reports', 'sbom.cdx.json');
+export const SBOM_OUTPUT_FILE = path.join(ROOT, BUILD_REPORTS_DIR, SBOM_FILE);
 export const SBOM_COMMAND = ['npm', 'sbom', '--sbom-format', 'cyclonedx', '--package-lock-only'] as const;
 export const DEVELOPMENT_PROPERTY = 'cdx:npm:package:development';
 const SBOM_BUFFER_BYTES = 64 * 1024 * 1024;

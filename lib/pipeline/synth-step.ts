@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { parse } from 'yaml';
+import { BUILD_REPORTS_DIR } from './build-reports';
 
 /** The top-level buildspec.yml: the one file a user edits to change the build. */
 export const BUILDSPEC_FILE = path.join(__dirname, '..', '..', 'buildspec.yml');
@@ -82,5 +83,7 @@ export function synthStep(props: SynthStepProps): pipelines.CodeBuildStep {
   // A secondary artifact of the Build action (CodeBuild uploads it even when the build failed); the
   // reports also travel inside the cloud assembly, the primary artifact.
   step.addOutputDirectory(NAG_REPORTS_DIR);
+  // The SBOM and the npm audit decision from `npm run verify`, published the same way.
+  step.addOutputDirectory(BUILD_REPORTS_DIR);
   return step;
 }

@@ -1,0 +1,112 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { AUDIT_REPORT_FILE, BUILD_REPORTS_DIR, SBOM_FILE } from '../../lib/pipeline/build-reports';
+import {
+  CLOUD_ASSEMBLY_DIR,
+  NAG_REPORTS_DIR,
+  parseBuildSpec,
+  synthStep,
+} from '../../lib/pipeline/synth-step';
+import { AUDIT_OUTPUT_FILE } from '../../scripts/audit-gate';
+import { SBOM_OUTPUT_FILE } from '../../scripts/sbom';
+
+/**
+ * The build's quality gates (issue 9, "Build"): buildspec.yml runs `npm run verify` (secrets scan,
+ * ESLint with security rules + Prettier, npm audit gate, SBOM) before the tests and the synth, the
+ * same script a developer runs, and the synth step publishes build-reports/ as an artifact.
+ */
+const ROOT = path.join(__dirname, '..', '..');
+const scripts = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts;
+const VERIFY_STEPS = ['secrets-scan', 'lint', 'audit-gate', 'sbom'];
+
+// A pipeline with the real synth step only: the Build action and its CodeBuild project.
+const stack = new Stack(new App(), 'SynthOnly', { env: { account: '444444444444', region: 'us-east-1' } });
+const source = pipelines.CodePipelineSource.connection('my-org/repo', 'main', {
+  connectionArn:
+    'arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-0000-0000-000000000000',
+});
+new pipelines.CodePipeline(stack, 'Pipeline', { synth: synthStep({ input: source }) }).buildPipeline();
+const template = Template.fromStack(stack);
+const [project] = Object.values(template.findResources('AWS::CodeBuild::Project')).filter((p) =>
+  JSON.stringify(p.Properties.Source).includes('cdk synth')
+);
+const buildSpec = JSON.parse((project!.Properties.Source as { BuildSpec: string }).BuildSpec) as {
+  phases: Record<string, { commands: string[] }>;
+  artifacts: { 'secondary-artifacts': Record<string, { 'base-directory': string; files: string[] }> };
+};
+
+describe('npm run verify: one script, locally and in the build', () => {
+  test('runs the secrets scan, lint, the audit gate and the SBOM, stopping at the first failure', () => {
+    expect(scripts.verify).toBe(VERIFY_STEPS.map((s) => `npm run ${s}`).join(' && '));
+  });
+
+  test.each([
+    ['secrets-scan', /^secretlint --secretlintignore \.gitignore "\*\*\/\*"$/],
+    ['lint', /^eslint \. && prettier --check \.$/],
+    ['audit-gate', /^tsx scripts\/audit-gate\.ts$/],
+    ['sbom', /^tsx scripts\/sbom\.ts$/],
+  ])('%s is what it says', (name, command) => {
+    expect(scripts[name]).toMatch(command);
+  });
+
+  test('the synth step runs it before the tests and the synth, as buildspec.yml says', () => {
+    const commands = buildSpec.phases.build!.commands;
+    expect(commands).toEqual(parseBuildSpec().commands);
+    const verify = commands.findIndex((c) => c.startsWith('npm run verify'));
+    expect(verify).toBeGreaterThanOrEqual(0);
+    expect(verify).toBeLessThan(commands.indexOf('npm test'));
+    expect(verify).toBeLessThan(commands.findIndex((c) => c.includes('cdk synth')));
+  });
+
+  test('the install runs with CI=true, so the git-hook prepare step does nothing there', () => {
+    expect(buildSpec.phases.install!.commands).toContain('npm ci --no-audit --no-fund');
+    expect(
+      (project!.Properties.Environment as { EnvironmentVariables: Array<{ Name: string; Value: string }> })
+        .EnvironmentVariables
+    ).toEqual(expect.arrayContaining([expect.objectContaining({ Name: 'CI', Value: 'true' })]));
+  });
+});
+
+describe('build-reports/: the SBOM and the audit decision as a build artifact', () => {
+  test('the scripts write into it', () => {
+    expect(SBOM_OUTPUT_FILE).toBe(path.join(ROOT, BUILD_REPORTS_DIR, SBOM_FILE));
+    expect(AUDIT_OUTPUT_FILE).toBe(path.join(ROOT, BUILD_REPORTS_DIR, AUDIT_REPORT_FILE));
+  });
+
+  test('is the third output artifact of the Build action, every file in it', () => {
+    const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
+    const build = (
+      pipeline!.Properties.Stages as Array<{
+        Name: string;
+        Actions: Array<{ OutputArtifacts: Array<{ Name: string }> }>;
+      }>
+    ).find((s) => s.Name === 'Build')!;
+    const outputs = build.Actions[0]!.OutputArtifacts.map((a) => a.Name);
+    const secondary = buildSpec.artifacts['secondary-artifacts'];
+    expect(outputs.map((name) => secondary[name]?.['base-directory'])).toEqual([
+      CLOUD_ASSEMBLY_DIR,
+      NAG_REPORTS_DIR,
+      BUILD_REPORTS_DIR,
+    ]);
+    expect(secondary[outputs[2]!]!.files).toEqual(['**/*']);
+  });
+
+  test("post_build (which runs after a failed build too) makes sure it exists, so the upload can't fail", () => {
+    expect(buildSpec.phases.post_build!.commands).toContainEqual(
+      expect.stringMatching(new RegExp(`^mkdir -p ${BUILD_REPORTS_DIR}\\b`))
+    );
+  });
+
+  test('is not committed', () => {
+    expect(fs.readFileSync(path.join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain(
+      `${BUILD_REPORTS_DIR}/`
+    );
+  });
+});
