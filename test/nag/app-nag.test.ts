@@ -18,7 +18,7 @@ import { testApp } from '../support/app';
  */
 // One PipelineStack holds the AppStage of every environment, so one construct tree (CDK Pipelines
 // synthesizes each stage once while it builds) covers every stack the gate checks. The synth-time
-// gate itself, through the CDK CLI, is proven by test/pipeline/nag-gate.test.ts.
+// gate itself, through the CDK CLI, is proven by test/pipeline/nag-reports.test.ts.
 const app = testApp();
 const pipelineStack = new PipelineStack(app, 'PipelineStack', {
   pipelineConfig: loadPipelineConfig(app.node),

@@ -15,7 +15,8 @@ import {
 } from '../../lib/pipeline/synth-step';
 
 /**
- * The nag reports: `cdk synth` leaves them in the cloud assembly (cdk-nag 3 writes no report files
+ * The cdk-nag gate through the real CLI (it fails `cdk synth` on a finding inside a Stage, and
+ * passes once it is acknowledged), and its reports: `cdk synth` leaves them in the cloud assembly (cdk-nag 3 writes no report files
  * of its own: CDK's validation report plus the gate's acknowledgement report), and the pipeline's
  * synth step publishes them as a secondary artifact, copied by buildspec.yml's post_build.
  */
@@ -26,11 +27,16 @@ const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'nag-gate-app.ts');
 
 interface SynthResult {
   readonly code: number;
+  /** What the CLI and the app printed. */
+  readonly output: string;
   /** The build directory: `cdk.out/` inside it holds the cloud assembly. */
   readonly dir: string;
 }
 
-/** `cdk synth` of the gate fixture with the real CLI, into `<new temporary directory>/cdk.out`. */
+/**
+ * `cdk synth` of the gate fixture with the real CLI and no stack selection (what users and the
+ * pipeline run), into `<new temporary directory>/cdk.out`.
+ */
 function cdkSynth(fixture: 'violating' | 'acknowledged'): Promise<SynthResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-reports-'));
   return new Promise((resolve) => {
@@ -47,7 +53,12 @@ function cdkSynth(fixture: 'violating' | 'acknowledged'): Promise<SynthResult> {
         '--no-version-reporting',
       ],
       { cwd: ROOT, env: { ...process.env, NAG_FIXTURE: fixture }, timeout: 120_000 },
-      (error) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, dir })
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          output: stdout + stderr,
+          dir,
+        })
     );
   });
 }
@@ -55,7 +66,7 @@ function cdkSynth(fixture: 'violating' | 'acknowledged'): Promise<SynthResult> {
 const readJson = (file: string): Record<string, unknown> =>
   JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 
-describe('after `cdk synth`, the cloud assembly holds the nag reports', () => {
+describe('the cdk-nag synth gate, through the real CDK CLI', () => {
   let violating: SynthResult;
   let acknowledged: SynthResult;
   beforeAll(async () => {
@@ -67,7 +78,18 @@ describe('after `cdk synth`, the cloud assembly holds the nag reports', () => {
     }
   });
 
-  test('a failing gate: the validation report names each finding of both packs', () => {
+  test('fails `cdk synth` on a non-compliant resource inside a Stage, naming the rule', () => {
+    expect(violating.code).not.toBe(0);
+    expect(violating.output).toMatch(/AwsSolutions-SQS4 at Fixture\/NonCompliant\/PlainQueue/);
+    expect(violating.output).toMatch(/AwsSolutions-SQS3/);
+  });
+
+  test('passes the same app once the findings are acknowledged with a reason', () => {
+    expect(acknowledged.output).not.toMatch(/cdk-nag gate/);
+    expect(acknowledged.code).toBe(0);
+  });
+
+  test('a failing gate: the validation report in the cloud assembly names each finding of both packs', () => {
     expect(violating.code).not.toBe(0);
     const report = readJson(path.join(violating.dir, CLOUD_ASSEMBLY_DIR, VALIDATION_REPORT_FILE)) as {
       pluginReports: Array<{
