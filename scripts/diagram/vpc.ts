@@ -322,5 +322,5 @@ export function renderVpc(layout: VpcLayout): string {
       )
     );
   }
-  return flowchart('TB', body);
+  return flowchart('LR', body);
 }
