@@ -11,11 +11,19 @@ export const DEFAULT_TIMEOUT = Duration.seconds(30);
 /** The newest Node.js runtime of the installed aws-cdk-lib (AwsSolutions-L1 flags older ones). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
+/**
+ * What a function takes from its environment's config; the pipeline's own functions, which belong
+ * to no environment, pass their settings in this shape (`name` tags the role description).
+ */
+export type FunctionConfig = Pick<EnvironmentConfig, 'logRetention' | 'removalPolicy' | 'logLevel'> & {
+  readonly name: string;
+};
+
 export interface AppFunctionProps {
   /** Folder name under functions/, e.g. `orders`. */
   readonly entry: string;
   readonly description: string;
-  readonly config: EnvironmentConfig;
+  readonly config: FunctionConfig;
   /** Value of POWERTOOLS_SERVICE_NAME. */
   readonly serviceName: string;
   readonly environment?: Record<string, string>;
