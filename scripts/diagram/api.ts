@@ -1,5 +1,5 @@
 import { friendlyName, resolveResources } from './intrinsics';
-import { type AssemblyModel, type CfnResource, type StackArtifact, isRecord } from './model';
+import { type AssemblyModel, type CfnResource, type StackArtifact, compareText, isRecord } from './model';
 import { edge, flowchart, mermaidId, node } from './mermaid';
 
 export interface ApiMethod {
@@ -114,7 +114,7 @@ export function apiRoutes(model: AssemblyModel, stacks: readonly StackArtifact[]
     else methods.push(entry);
   }
   const order = (a: ApiMethod, b: ApiMethod): number =>
-    a.path.localeCompare(b.path) || a.httpMethod.localeCompare(b.httpMethod);
+    compareText(a.path, b.path) || compareText(a.httpMethod, b.httpMethod);
   return {
     name: friendlyName(api.id),
     paths: ['/', ...[...paths.values()].sort()],

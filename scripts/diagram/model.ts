@@ -39,6 +39,11 @@ export interface AssemblyModel {
   readonly stacks: readonly StackArtifact[];
 }
 
+/** Code-point order: unlike localeCompare, the same on every machine and ICU build. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -135,7 +140,7 @@ export function stageStacks(model: AssemblyModel, stage: string): StackArtifact[
 
 /** Topological order by manifest dependencies, ties broken by display name (deterministic). */
 export function deploymentOrder(stacks: readonly StackArtifact[]): StackArtifact[] {
-  const remaining = [...stacks].sort((a, b) => a.displayName.localeCompare(b.displayName));
+  const remaining = [...stacks].sort((a, b) => compareText(a.displayName, b.displayName));
   const ids = new Set(remaining.map((s) => s.artifactId));
   const done = new Set<string>();
   const ordered: StackArtifact[] = [];

@@ -1,4 +1,4 @@
-import { type AssemblyModel, type CfnResource, isRecord } from './model';
+import { type AssemblyModel, type CfnResource, compareText, isRecord } from './model';
 import { edge, flowchart, mermaidId, node, type NodeShape, subgraph } from './mermaid';
 
 export interface PipelineAction {
@@ -36,7 +36,7 @@ export function pipelineStages(pipeline: CfnResource): PipelineStage[] {
     return {
       name: String(stage.Name),
       steps: runOrders.map((order) =>
-        actions.filter((a) => a.runOrder === order).sort((a, b) => a.name.localeCompare(b.name))
+        actions.filter((a) => a.runOrder === order).sort((a, b) => compareText(a.name, b.name))
       ),
     };
   });

@@ -1,5 +1,12 @@
 import { flattenString, friendlyName, resolveResources } from './intrinsics';
-import { type AssemblyModel, type CfnResource, type StackArtifact, isRecord, shortName } from './model';
+import {
+  type AssemblyModel,
+  type CfnResource,
+  type StackArtifact,
+  compareText,
+  isRecord,
+  shortName,
+} from './model';
 import { edge, flowchart, mermaidId, node, subgraph } from './mermaid';
 
 export interface Subnet {
@@ -242,7 +249,7 @@ export function vpcLayout(model: AssemblyModel, stacks: readonly StackArtifact[]
   const tiers = tierNames.map((name): Tier => {
     const subnets = allSubnets
       .filter((s) => s.tier === name)
-      .sort((a, b) => a.availabilityZone.localeCompare(b.availabilityZone) || a.cidr.localeCompare(b.cidr));
+      .sort((a, b) => compareText(a.availabilityZone, b.availabilityZone) || compareText(a.cidr, b.cidr));
     const inTier = new Set(subnets.map((s) => s.logicalId));
     const workloads = placed
       .map((p) => ({ ...p, subnets: p.subnets.filter((s) => inTier.has(s)) }))
@@ -260,7 +267,7 @@ export function vpcLayout(model: AssemblyModel, stacks: readonly StackArtifact[]
       egress: [...new Set(subnets.flatMap((s) => [...(egress.get(s.logicalId) ?? [])]))].sort(),
     };
   });
-  tiers.sort((a, b) => typeRank(a.type) - typeRank(b.type) || a.name.localeCompare(b.name));
+  tiers.sort((a, b) => typeRank(a.type) - typeRank(b.type) || compareText(a.name, b.name));
 
   const vpcResource = first.stack.template.resources[first.id];
   return {
