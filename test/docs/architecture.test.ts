@@ -12,14 +12,19 @@ import {
 } from '../../scripts/diagram/io';
 import { MATRIX_COLUMN_KEYS, leafPaths, matrixRows } from '../../scripts/diagram/matrix';
 import { edge, mermaidBlocks, node } from '../../scripts/diagram/mermaid';
-import { stageStacks } from '../../scripts/diagram/model';
+import {
+  type AssemblyModel,
+  type CfnTemplate,
+  type StackArtifact,
+  stageStacks,
+} from '../../scripts/diagram/model';
 import {
   findPipeline,
   pipelineStageId,
   pipelineStages,
   pipelineStepId,
 } from '../../scripts/diagram/pipeline';
-import { stackNodeId, stackReferences } from '../../scripts/diagram/stage';
+import { renderStage, stackNodeId, stackReferences } from '../../scripts/diagram/stage';
 import { vpcLayout, vpcTierId, vpcWorkloadId } from '../../scripts/diagram/vpc';
 
 /** Diagrams the parser must reject: proof that the syntax check can fail. */
@@ -257,5 +262,51 @@ describe('environment matrix', () => {
     expect(row('RDS Multi-AZ')).toEqual(['no', 'yes', 'yes']);
     expect(row('Account')).toEqual(ENVIRONMENT_NAMES.map((n) => input.environments[n].account));
     expect(row('WAF web ACL')[0]).toBe('none');
+  });
+});
+
+describe('stage references on a hand-made assembly', () => {
+  const stack = (name: string, template: CfnTemplate, dependencies: string[] = []): StackArtifact => ({
+    artifactId: name,
+    displayName: `App/Stage/${name}`,
+    stackName: `Stage-${name}`,
+    environment: 'aws://111111111111/us-east-1',
+    dependencies,
+    stage: 'App/Stage',
+    template,
+  });
+  const producer = stack('Producer', {
+    resources: { Bucket1: { type: 'AWS::S3::Bucket', properties: {} } },
+    outputs: { BucketName: { value: { Ref: 'Bucket1' }, exportName: 'Stage:BucketName' } },
+  });
+  const consumer = stack(
+    'Consumer',
+    {
+      resources: {
+        Fn: { type: 'AWS::Lambda::Function', properties: { Env: { 'Fn::ImportValue': 'Stage:BucketName' } } },
+      },
+      outputs: {},
+    },
+    ['Producer']
+  );
+  const ordered = stack('Ordered', { resources: {}, outputs: {} }, ['Consumer']);
+  const model: AssemblyModel = { stacks: [ordered, consumer, producer] };
+
+  test('follows Fn::ImportValue to the exporting stack and the resource behind the export', () => {
+    expect(
+      stackReferences(model, stageStacks(model, 'Stage')).map((r) => [
+        r.producer.artifactId,
+        r.consumer.artifactId,
+        r.resourceTypes,
+      ])
+    ).toEqual([['Producer', 'Consumer', ['AWS::S3::Bucket']]]);
+  });
+
+  test('orders stacks by dependency and draws a dependency without a reference dotted', () => {
+    const stacks = stageStacks(model, 'Stage');
+    expect(stacks.map((s) => s.artifactId)).toEqual(['Producer', 'Consumer', 'Ordered']);
+    const diagram = renderStage(model, stacks);
+    expect(diagram).toContain(edge(stackNodeId(producer), stackNodeId(consumer), '1 S3::Bucket'));
+    expect(diagram).toContain(edge(stackNodeId(consumer), stackNodeId(ordered), 'deploys first', 'dotted'));
   });
 });
