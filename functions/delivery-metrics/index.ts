@@ -8,15 +8,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../shared/dynamodb';
-import { type MetricUnitName } from '../shared/delivery-metrics/compute';
+import {
+  DELIVERY_METRICS_NAMESPACE,
+  type MetricUnitName,
+  PIPELINE_DIMENSION,
+} from '../shared/delivery-metrics/compute';
 import { parsePipelineExecutionEvent } from '../shared/delivery-metrics/events';
 import { DynamoDbDeliveryMetricsRepository } from '../shared/delivery-metrics/repository';
 import { recordEvent } from '../shared/delivery-metrics/service';
 import { requireEnv } from '../shared/env';
-
-export const DELIVERY_METRICS_NAMESPACE = 'DeliveryMetrics';
-/** The dimension that tells pipelines apart on one dashboard. */
-export const PIPELINE_DIMENSION = 'pipeline';
 
 const UNITS: Record<MetricUnitName, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   Count: MetricUnit.Count,

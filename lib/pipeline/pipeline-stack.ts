@@ -13,6 +13,7 @@ import {
 } from '../config';
 import { AppStage } from '../../stages/app-stage';
 import { bakeRoleName } from '../stacks/monitoring-stack';
+import { DeliveryMetrics } from './delivery-metrics';
 import { acknowledgePipelineFindings } from './pipeline-nag';
 import { PipelineNotifications } from './pipeline-notifications';
 import { synthStep } from './synth-step';
@@ -57,6 +58,8 @@ export class PipelineStack extends Stack {
   public readonly stages: Record<EnvironmentName, AppStage>;
   /** Approval needed, execution failed or succeeded → the encrypted topic → e-mail. */
   public readonly notifications: PipelineNotifications;
+  /** Lead time, deployment frequency, MTBF and MTTR from the execution state changes, on a dashboard. */
+  public readonly deliveryMetrics: DeliveryMetrics;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     const { pipelineConfig } = props;
@@ -113,6 +116,10 @@ export class PipelineStack extends Stack {
     this.notifications = new PipelineNotifications(this, 'PipelineNotifications', {
       pipeline: this.pipeline.pipeline,
       email: pipelineConfig.notificationEmail,
+    });
+    this.deliveryMetrics = new DeliveryMetrics(this, 'DeliveryMetrics', {
+      pipeline: this.pipeline.pipeline,
+      pipelineName: pipelineConfig.pipelineName,
     });
   }
 

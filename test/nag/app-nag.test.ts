@@ -131,7 +131,9 @@ const PIPELINE_ACKNOWLEDGED: Acknowledged = {
   'AwsSolutions-IAM5[Action::s3:GetBucket*]': 1,
   'AwsSolutions-IAM5[Action::s3:GetObject*]': 1,
   'AwsSolutions-IAM5[Action::s3:List*]': 1,
-  'AwsSolutions-IAM5[Resource::*]': 1,
+  // + the delivery-metrics function's X-Ray permissions (AppFunction).
+  'AwsSolutions-IAM5[Resource::*]': 2,
+  'AwsSolutions-IAM5[Resource::<DeliveryMetricsFunctionLogGroupC1F8CE9D.Arn>:*]': 1,
   'AwsSolutions-IAM5[Resource::<PipelineArtifactsBucketAEA9A052.Arn>/*]': 1,
   [`AwsSolutions-IAM5[Resource::arn:*:iam::${account}:role/*]`]: 1,
   [`AwsSolutions-IAM5[Resource::${reportGroup('*')}]`]: 1,
@@ -144,6 +146,10 @@ const PIPELINE_ACKNOWLEDGED: Acknowledged = {
   ),
   'AwsSolutions-S1': 1,
   'Serverless-SNSRedrivePolicy': 1,
+  // The delivery metrics: its dead-letter queue, the function's on-failure destination.
+  'AwsSolutions-SQS3': 1,
+  'Serverless-LambdaDLQ': 1,
+  'Serverless-SQSRedrivePolicy': 1,
 };
 
 /** A reason a reviewer would not accept: too short to say why, or a placeholder. */

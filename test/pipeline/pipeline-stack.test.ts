@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadEnvironments, loadPipelineConfig } from '../../lib/config';
 import {
@@ -79,6 +79,23 @@ test('is triggered by a push to the configured branch through the CodeConnection
 test('encrypts artifacts with a rotating KMS key (cross-account deployments)', () => {
   template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   expect(JSON.stringify(pipelineResource.Properties.ArtifactStore)).toMatch(/EncryptionKey/);
+});
+
+test("feeds the pipeline's own execution state changes to the delivery metrics, shown on a dashboard", () => {
+  const { deliveryMetrics } = stack;
+  const ruleId = stack.getLogicalId(deliveryMetrics.rule.node.defaultChild as CfnElement);
+  const rule = template.toJSON().Resources[ruleId] as {
+    Properties: { EventPattern: Record<string, unknown> };
+  };
+  const [pipelineId] = Object.keys(template.findResources('AWS::CodePipeline::Pipeline'));
+  expect(JSON.stringify(rule.Properties.EventPattern.resources)).toContain(pipelineId);
+  expect(rule.Properties.EventPattern['detail-type']).toEqual([
+    'CodePipeline Pipeline Execution State Change',
+  ]);
+  template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+    DashboardName: `${pipelineConfig.pipelineName}-delivery-metrics`,
+  });
+  template.resourceCountIs('AWS::DynamoDB::Table', 1);
 });
 
 test('publishes all assets in one job', () => {

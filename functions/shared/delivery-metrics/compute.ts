@@ -16,6 +16,11 @@ import { type PipelineExecutionEvent } from './events';
  * execution ended them.
  */
 
+/** Where the metrics are published (CloudWatch embedded metric format), per pipeline. */
+export const DELIVERY_METRICS_NAMESPACE = 'DeliveryMetrics';
+/** The dimension that tells pipelines apart, beside Powertools' `service`. */
+export const PIPELINE_DIMENSION = 'pipeline';
+
 export const METRIC_NAMES = {
   deployments: 'Deployments',
   leadTime: 'LeadTime',
