@@ -216,8 +216,9 @@ export function scanTemplate(file: string, template: unknown): SecretFinding[] {
     for (const [id, resource] of Object.entries(isRecord(template.Resources) ? template.Resources : {})) {
       if (!isRecord(resource) || resource.Type !== 'AWS::ApiGateway::ApiKey') continue;
       const value = isRecord(resource.Properties) ? resource.Properties.Value : undefined;
-      // API Gateway generates the key when Value is absent; any value set here is in the template.
-      if (value !== undefined) report('api-key-value', `Resources.${id}.Properties.Value`, value);
+      // API Gateway generates the key when Value is absent; a value set here must come from Secrets
+      // Manager by dynamic reference (the API canary's key), anything else is in the template.
+      if (!isSafeSecretValue(value)) report('api-key-value', `Resources.${id}.Properties.Value`, value);
     }
     for (const [id, output] of Object.entries(isRecord(template.Outputs) ? template.Outputs : {})) {
       if (isSensitiveName(id) && isRecord(output) && !isSafeSecretValue(output.Value)) {
