@@ -25,6 +25,7 @@ const plugin = new CloudFormationValidatePlugin();
 
 /** Whether the engine was started ahead of the first template (reported to the main thread). */
 let prestarted = false;
+const engineStart = performance.now();
 try {
   // The engine is built for the resource types of the templates it will see (it loads the rules
   // written for those types) and rebuilt when a template holds a type outside that set. Starting
@@ -35,12 +36,20 @@ try {
 } catch {
   // A future aws-cdk-lib without this private method: validate() starts the engine itself.
 }
+const engineStartMs = performance.now() - engineStart;
 
 parentPort?.on('message', (/** @type {import('aws-cdk-lib').IPolicyValidationContext} */ context) => {
   /** @type {unknown} */
   let reply;
   try {
-    reply = { report: plugin.validate(context), version: plugin.version, prestarted };
+    const start = performance.now();
+    const report = plugin.validate(context);
+    const stats = {
+      templates: context.stackTemplates.length,
+      engineStartMs: prestarted ? engineStartMs : undefined,
+      validateMs: performance.now() - start,
+    };
+    reply = { report, version: plugin.version, stats };
   } catch (error) {
     reply = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
