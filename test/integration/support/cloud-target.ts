@@ -98,6 +98,8 @@ export async function startCloudTarget(settings: CloudSettings): Promise<ApiTarg
   const createUser = async ({ admin, label }: CreateUserOptions): Promise<TestUser> => {
     const email = `integration-tests+${run}-${label}@${TEST_USER_EMAIL_DOMAIN}`;
     const password = generatePassword();
+    // Recorded first: a create that fails after Cognito made the user still gets a delete.
+    created.push(email);
     const { User: user } = await cognito.send(
       new AdminCreateUserCommand({
         UserPoolId: settings.userPoolId,
@@ -112,7 +114,6 @@ export async function startCloudTarget(settings: CloudSettings): Promise<ApiTarg
         ],
       })
     );
-    created.push(email);
     const sub = user?.Attributes?.find((a) => a.Name === 'sub')?.Value;
     if (!sub) throw new Error(`AdminCreateUser ${email} returned no sub`);
     // Permanent: the user is CONFIRMED and signs in without a new-password challenge.
