@@ -2,7 +2,10 @@
 import { App } from 'aws-cdk-lib';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { loadEnvironments, loadPipelineConfig } from '../lib/config';
-import { addCloudFormationValidation } from '../lib/compliance/cloudformation-validation';
+import {
+  addCloudFormationValidation,
+  BackgroundCloudFormationValidation,
+} from '../lib/compliance/cloudformation-validation';
 import { addNagGate, enforceValidationReport, writeAcknowledgementReport } from '../lib/compliance/nag-gate';
 import { PipelineStack } from '../lib/pipeline/pipeline-stack';
 
@@ -31,15 +34,25 @@ const app = new App({
   builtinCloudFormationValidation: false,
   ...(benchSwitches.includes('CDK_BENCH_NO_BUNDLING') ? { postCliContext: { [BUNDLING_STACKS]: [] } } : {}),
 });
-// `cdk synth --no-validation` sets CDK_VALIDATION=false for the app.
-if (process.env.CDK_VALIDATION !== 'false') addCloudFormationValidation(app);
+// `cdk synth --no-validation` sets CDK_VALIDATION=false for the app. Created now, so that its
+// engine starts on the worker thread while the stacks below are constructed.
+const validation =
+  process.env.CDK_VALIDATION !== 'false' ? new BackgroundCloudFormationValidation() : undefined;
 
 new PipelineStack(app, 'PipelineStack', {
   pipelineConfig: loadPipelineConfig(app.node),
   environments: loadEnvironments(app.node),
 });
 
-if (!benchSwitches.includes('CDK_BENCH_NO_NAG')) addNagGate(app);
+const nag = !benchSwitches.includes('CDK_BENCH_NO_NAG');
+if (validation) {
+  // The worker validates the templates while cdk-nag checks them on this thread.
+  addCloudFormationValidation(app, validation, () => {
+    if (nag) addNagGate(app);
+  });
+} else if (nag) {
+  addNagGate(app);
+}
 const assembly = app.synth();
 writeAcknowledgementReport(app, assembly);
 enforceValidationReport(assembly);

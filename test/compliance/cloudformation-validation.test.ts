@@ -37,7 +37,20 @@ function synthBrokenQueue(mode: Mode, acknowledge?: string): Report {
     builtinCloudFormationValidation: mode === 'built-in',
     context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
   });
-  const plugin = mode === 'worker thread' ? addCloudFormationValidation(app) : undefined;
+  // In the worker mode, a plugin between the dispatcher and the collector (as cdk-nag in bin/app.ts).
+  const between: string[] = [];
+  const plugin =
+    mode === 'worker thread'
+      ? addCloudFormationValidation(app, undefined, () =>
+          Validations.of(app).addPlugins({
+            name: 'Between',
+            validate: (context) => {
+              between.push(...context.templatePaths.map((file) => path.basename(file)));
+              return { success: true, violations: [] };
+            },
+          })
+        )
+      : undefined;
   const stack = new Stack(app, 'Broken', { env: { account: '111111111111', region: 'us-east-1' } });
   const queue = new CfnResource(stack, 'Queue', {
     type: 'AWS::SQS::Queue',
@@ -48,6 +61,7 @@ function synthBrokenQueue(mode: Mode, acknowledge?: string): Report {
   // after writing the report.
   expect(() => app.synth()).toThrow(/validation-report.json/);
   if (plugin) {
+    expect(between).toEqual(['Broken.template.json']);
     // The engine was running before the template arrived, and validated it once.
     expect(plugin.stats).toEqual({
       templates: 1,
