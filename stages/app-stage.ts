@@ -10,7 +10,8 @@ export interface AppStageProps extends StageProps {
   readonly config: EnvironmentConfig;
   /**
    * The account of the pipeline that deploys this stage: trusted by the bake role where the config
-   * asks for a bake time. @default - no bake role
+   * asks for a bake time, and by the integration-test role where it runs integration tests.
+   * @default - neither role
    */
   readonly pipelineAccount?: string;
 }
@@ -35,7 +36,10 @@ export class AppStage extends Stage {
       databaseSecurityGroup: this.networking.databaseSecurityGroup,
       cacheSecurityGroup: this.networking.cacheSecurityGroup,
     });
-    this.api = new ServerlessApiStack(this, 'ServerlessApi', { config });
+    this.api = new ServerlessApiStack(this, 'ServerlessApi', {
+      config,
+      pipelineAccount: props.pipelineAccount,
+    });
     this.monitoring = new MonitoringStack(this, 'Monitoring', {
       config,
       api: this.api.api,

@@ -115,6 +115,11 @@ export interface EnvironmentConfig {
    * execution if any goes to ALARM (lib/pipeline/scripts/bake.ts). Zero: no bake step.
    */
   readonly bakeTime: Duration;
+  /**
+   * After this environment deploys, a pipeline step runs the integration suite (test/integration/)
+   * against its API, with short-lived Cognito users made through a role in its account.
+   */
+  readonly integrationTests: boolean;
 }
 
 /** Where the pipeline lives and what it watches. */
@@ -184,6 +189,8 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     waf: undefined,
     synthetics: API_SYNTHETICS,
     bakeTime: NO_BAKE,
+    // Beta in the deployment pipeline reference: the end-to-end suite runs against dev only.
+    integrationTests: true,
   },
   staging: {
     removalPolicy: RemovalPolicy.DESTROY,
@@ -214,6 +221,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     waf: API_WAF,
     synthetics: API_SYNTHETICS,
     bakeTime: NO_BAKE,
+    integrationTests: false,
   },
   prod: {
     removalPolicy: RemovalPolicy.RETAIN,
@@ -245,5 +253,6 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     synthetics: API_SYNTHETICS,
     // Prod watches its alarms after the deploy before the execution counts as done.
     bakeTime: Duration.minutes(10),
+    integrationTests: false,
   },
 };

@@ -14,6 +14,7 @@ import {
 import { AppStage } from '../../stages/app-stage';
 import { bakeRoleName } from '../stacks/monitoring-stack';
 import { DeliveryMetrics } from './delivery-metrics';
+import { integrationTestsStep } from './integration-tests-step';
 import { acknowledgePipelineFindings } from './pipeline-nag';
 import { PipelineNotifications } from './pipeline-notifications';
 import { synthStep } from './synth-step';
@@ -101,11 +102,14 @@ export class PipelineStack extends Stack {
       const healthCheck = this.healthCheck(stage, source);
       const bake = this.bake(stage, config, source);
       bake?.addStepDependency(healthCheck);
+      // Beta's acceptance gate (config.integrationTests): the end-to-end suite once the API answers.
+      const integrationTests = integrationTestsStep({ pipelineStack: this, stage, config, input: source });
+      integrationTests?.addStepDependency(healthCheck);
       this.pipeline.addStage(stage, {
         pre: config.requiresApproval
           ? [new pipelines.ManualApprovalStep('PromoteToProd', { comment: PROD_APPROVAL_COMMENT })]
           : [],
-        post: bake ? [healthCheck, bake] : [healthCheck],
+        post: [healthCheck, ...(integrationTests ? [integrationTests] : []), ...(bake ? [bake] : [])],
       });
     }
     this.stages = stages;

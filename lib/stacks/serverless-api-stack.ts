@@ -21,9 +21,16 @@ import { ApiCanary } from '../constructs/api-canary';
 import { ApiWaf } from '../constructs/api-waf';
 import { AppFunction } from '../constructs/app-function';
 import { CanaryDeployment } from '../constructs/canary-deployment';
+import { IntegrationTestRole } from '../constructs/integration-test-role';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack';
 
-export type ServerlessApiStackProps = EnvironmentStackProps;
+export interface ServerlessApiStackProps extends EnvironmentStackProps {
+  /**
+   * The account of the pipeline that deploys this stack: trusted by the integration-test role where
+   * the config runs integration tests. @default - no integration-test role
+   */
+  readonly pipelineAccount?: string;
+}
 
 /** Names of the API's Lambda functions (folders under functions/). */
 export type ApiFunctionName = 'users' | 'products' | 'orders' | 'authorizer' | 'orderEvents';
@@ -40,6 +47,8 @@ export const ORDER_EVENTS_BATCH_SIZE = 10;
 /** Per-client throttling of the default usage plan (clients identified by x-api-key). */
 export const USAGE_PLAN_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 export const ADMINS_GROUP = 'admins';
+/** Construct id of the API key the stack generates (the usage plan's first client). */
+export const DEFAULT_API_KEY_ID = 'DefaultClientKey';
 export const SERVICE_NAME = 'api-service';
 /**
  * Authorizer errors per minute that stop its deployment. Its refusals (expired or forged tokens) are
@@ -71,6 +80,15 @@ export class ServerlessApiStack extends EnvironmentStack {
   /** The web ACL on the API stage; absent where the config has no WAF (dev). */
   public readonly waf?: ApiWaf;
   public readonly apiUrlOutput: CfnOutput;
+  /** The generated key of the usage plan (`x-api-key`); its value never appears in a template. */
+  public readonly apiKey: apigw.IApiKey;
+  public readonly userPoolIdOutput: CfnOutput;
+  public readonly userPoolClientIdOutput: CfnOutput;
+  /** The API key's id (not its value), for the pipeline's integration tests. */
+  public readonly apiKeyIdOutput: CfnOutput;
+  /** Assumed by the pipeline's integration-test step; where the config runs integration tests. */
+  public readonly integrationTestRole?: IntegrationTestRole;
+  public readonly integrationTestRoleArnOutput?: CfnOutput;
   /** Calls /health and an authenticated read on a schedule; its failures roll deployments back. */
   public readonly canary: ApiCanary;
 
@@ -161,6 +179,7 @@ export class ServerlessApiStack extends EnvironmentStack {
     });
 
     this.api = this.createApi(props);
+    this.apiKey = this.api.node.findChild(DEFAULT_API_KEY_ID) as apigw.ApiKey;
     if (config.waf) {
       this.waf = new ApiWaf(this, 'ApiWaf', {
         stage: this.api.deploymentStage,
@@ -194,14 +213,30 @@ export class ServerlessApiStack extends EnvironmentStack {
       value: this.api.url,
       description: 'API Gateway URL',
     });
-    new CfnOutput(this, 'UserPoolId', {
+    this.userPoolIdOutput = new CfnOutput(this, 'UserPoolId', {
       value: this.userPool.userPoolId,
       description: 'Cognito user pool id',
     });
-    new CfnOutput(this, 'UserPoolClientId', {
+    this.userPoolClientIdOutput = new CfnOutput(this, 'UserPoolClientId', {
       value: this.userPoolClient.userPoolClientId,
       description: 'Cognito user pool client id',
     });
+    this.apiKeyIdOutput = new CfnOutput(this, 'ApiKeyId', {
+      value: this.apiKey.keyId,
+      description: 'Id of the generated API key (GetApiKey with includeValue reads its value)',
+    });
+    if (config.integrationTests && props.pipelineAccount !== undefined) {
+      this.integrationTestRole = new IntegrationTestRole(this, 'IntegrationTestRole', {
+        environmentName: config.name,
+        trustedAccount: props.pipelineAccount,
+        userPool: this.userPool,
+        apiKey: this.apiKey,
+      });
+      this.integrationTestRoleArnOutput = new CfnOutput(this, 'IntegrationTestRoleArn', {
+        value: this.integrationTestRole.role.roleArn,
+        description: "Role the pipeline's integration-test step assumes to make its test users",
+      });
+    }
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB table name' });
   }
 
@@ -364,7 +399,7 @@ export class ServerlessApiStack extends EnvironmentStack {
     });
     plan.addApiStage({ stage: api.deploymentStage });
     // API Gateway generates the key value: it never appears in code or templates.
-    plan.addApiKey(api.addApiKey('DefaultClientKey', { description: 'First API client' }));
+    plan.addApiKey(api.addApiKey(DEFAULT_API_KEY_ID, { description: 'First API client' }));
 
     Validations.of(api.node.findChild('CloudWatchRole')).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',

@@ -118,6 +118,11 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
     value: (c) => (c.bakeTime.toSeconds() === 0 ? 'none' : human(c.bakeTime)),
   },
   {
+    label: 'Integration tests after deploy',
+    keys: ['integrationTests'],
+    value: (c) => yesNo(c.integrationTests),
+  },
+  {
     label: 'API canary (Synthetics)',
     keys: ['synthetics.schedule', 'synthetics.successPercentThreshold'],
     value: (c) =>

@@ -118,6 +118,8 @@ const PIPELINE_PROJECTS = [
   'PipelineAssetsFileAsset5D8C5DA6',
   'PipelineBuildSynthCdkBuildProject6BEFA8E6',
   'PipelineDevHealthCheckA64D5D0A',
+  // The dev IntegrationTests step (config.integrationTests).
+  'PipelineDevIntegrationTestsEBC1E93D',
   'PipelineProdBakeC89C4844',
   'PipelineProdHealthCheckC0C38B0C',
   'PipelineStagingHealthCheckD0632A27',
