@@ -10,7 +10,7 @@ import { summarize, type Summary } from './lib/stats';
 export interface SynthVariant {
   readonly id: string;
   readonly label: string;
-  /** `--app` override; default: cdk.json's (`npx tsx bin/app.ts`). */
+  /** `--app` override; default: cdk.json's (`node --import tsx bin/app.ts`). */
   readonly app?: string;
   readonly env: Readonly<Record<string, string>>;
   /** `--no-validation`: the CLI passes CDK_VALIDATION=false to the app (no CloudFormationValidatePlugin) and skips its own metadata check. */
