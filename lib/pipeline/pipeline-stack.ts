@@ -36,8 +36,9 @@ export const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
 
 export const PROD_APPROVAL_COMMENT =
   'Before approving: staging deployed and its /health check passed in this execution; its alarms are ' +
-  'quiet (CloudWatch dashboard <env>-system-overview); the change set of each prod stack shows no ' +
-  'unexpected replacement of the database, table, user pool or VPC.';
+  "quiet (CloudWatch dashboard <env>-system-overview); `npx cdk diff 'PipelineStack/Prod/*'` at this " +
+  "execution's commit shows no unexpected replacement of the database, table, user pool or VPC (the " +
+  'prod change sets are created only after this approval).';
 
 export interface PipelineStackProps extends StackProps {
   readonly pipelineConfig: PipelineConfig;

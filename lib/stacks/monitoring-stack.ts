@@ -174,6 +174,11 @@ export class MonitoringStack extends EnvironmentStack {
     const slack = this.createSlackNotifier();
     this.slackWebhookSecret = slack.secret;
     this.slackNotifier = slack.notifier;
+    // Operators set the webhook URL into this secret after the first deploy (README, day-2).
+    new CfnOutput(this, 'SlackWebhookSecretArn', {
+      value: this.slackWebhookSecret.secretArn,
+      description: 'Secret to put the Slack incoming-webhook URL into (aws secretsmanager put-secret-value)',
+    });
 
     // Publishes through CloudWatch embedded metric format on stdout: no cloudwatch:PutMetricData at all.
     this.metricsPublisher = new AppFunction(this, 'MetricsPublisher', {

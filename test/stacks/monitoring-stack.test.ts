@@ -208,6 +208,10 @@ describe('Slack notifier', () => {
   test('prod retains the secret (the operator set its value)', () => {
     expect(resource(prod, 'AWS::SecretsManager::Secret', 'SlackWebhookSecret').DeletionPolicy).toBe('Retain');
   });
+
+  test('names the secret in an output, for the operator who sets the URL', () => {
+    dev.hasOutput('SlackWebhookSecretArn', { Value: { Ref: secretId } });
+  });
 });
 
 describe('metrics publisher', () => {
