@@ -1,7 +1,11 @@
 /**
  * What the API canary checks, with everything it talks to passed in: the API base URL, the Cognito
- * endpoint, where the credentials come from and how the canary user is (re)provisioned. The
- * canary's handler (index.ts) wires these to AWS; the tests to a local HTTP server.
+ * endpoint and where the credentials come from. The canary's handler (index.ts) wires these to AWS;
+ * the tests to a local HTTP server.
+ *
+ * The canary is a client and nothing more: its user is made at deploy (the CanaryUser custom
+ * resource), and the canary has no right to create it or reset its password. A refused password
+ * (the secret and Cognito disagree, or the user is missing) fails the run.
  *
  * A run passes when it resolves and fails when it throws: CloudWatch Synthetics records that as
  * the run's SuccessPercent, which the canary's alarms watch.
@@ -24,8 +28,6 @@ export interface CanaryOptions {
   /** Per request, for the response body too. */
   readonly timeoutMs: number;
   readonly credentials: () => Promise<CanaryCredentials>;
-  /** Creates the canary user, or sets its password to the stored one (after a rotation). */
-  readonly provisionUser: (credentials: CanaryCredentials) => Promise<void>;
   readonly log: (message: string) => void;
 }
 
@@ -65,17 +67,16 @@ export async function checkHealth(options: CanaryOptions): Promise<void> {
 
 /**
  * Signs the canary user in (USER_PASSWORD_AUTH) and returns its ID token, the token the API's
- * authorizer verifies. When Cognito refuses the password, the user is provisioned from the stored
- * credentials (first run, or the secret was changed) and the sign-in is tried once more.
+ * authorizer verifies. A refused password is a failure, not something the canary repairs: the deploy
+ * provisions the user, and a password that differs from the secret needs a deploy or an operator.
  */
 export async function signIn(options: CanaryOptions, credentials: CanaryCredentials): Promise<string> {
-  const first = await initiateAuth(options, credentials);
-  if (first.kind === 'token') return first.idToken;
-  options.log(`sign-in: refused (${first.errorType}); provisioning the canary user and retrying once`);
-  await options.provisionUser(credentials);
-  const second = await initiateAuth(options, credentials);
-  if (second.kind === 'token') return second.idToken;
-  throw new CanaryCheckError(`sign-in: refused after provisioning the canary user (${second.errorType})`);
+  const outcome = await initiateAuth(options, credentials);
+  if (outcome.kind === 'token') return outcome.idToken;
+  throw new CanaryCheckError(
+    `sign-in: refused (${outcome.errorType}): the canary user is missing or its password is not the ` +
+      'one in its secret; the deploy provisions it (Custom::ApiCanaryUser), the canary cannot'
+  );
 }
 
 export async function checkProductsRead(
@@ -125,7 +126,7 @@ async function initiateAuth(options: CanaryOptions, credentials: CanaryCredentia
     const result = isRecord(body) ? body.AuthenticationResult : undefined;
     const idToken = isRecord(result) ? result.IdToken : undefined;
     if (typeof idToken === 'string' && idToken !== '') return { kind: 'token', idToken };
-    // A challenge (MFA, new password) means the user is not what the canary provisions.
+    // A challenge (MFA, new password) means the user is not what the deploy provisions.
     const challenge = isRecord(body) ? body.ChallengeName : undefined;
     throw new CanaryCheckError(`sign-in: no ID token (challenge ${JSON.stringify(challenge)})`);
   }

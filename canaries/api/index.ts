@@ -1,24 +1,17 @@
 /**
  * The API canary's handler, run by CloudWatch Synthetics (a Node.js runtime; the AWS SDK v3 comes
  * with it, so the bundle leaves it out). It wires checks.ts to AWS: the credentials from Secrets
- * Manager, the canary user provisioned with Cognito's admin API, sign-in through Cognito's public
- * endpoint. Nothing secret is in the code or the environment: only the secrets' ARNs.
+ * Manager, sign-in through Cognito's public endpoint (no IAM permission, no admin API: the canary
+ * user is made at deploy). Nothing secret is in the code or the environment: only the secrets' ARNs.
  *
- * Environment: API_URL, USER_POOL_ID, USER_POOL_CLIENT_ID, USER_SECRET_ARN (JSON `{username,
- * password}`), API_KEY_SECRET_ARN (the canary's API key value), AWS_REGION (set by the runtime).
+ * Environment: API_URL, USER_POOL_CLIENT_ID, USER_SECRET_ARN (JSON `{username, password}`),
+ * API_KEY_SECRET_ARN (the canary's API key value), AWS_REGION (set by the runtime).
  */
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type CanaryCredentials, runCanary } from './checks';
 
 /** Per HTTP request; the canary's own timeout bounds the whole run. */
 export const REQUEST_TIMEOUT_MS = 10_000;
-/** Names on the canary user's profile (the pool requires them), so it is recognisable in the pool. */
-const CANARY_USER_ATTRIBUTES = { given_name: 'Synthetics', family_name: 'Canary' } as const;
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -27,7 +20,6 @@ function requireEnv(name: string): string {
 }
 
 const secrets = new SecretsManagerClient({});
-const cognito = new CognitoIdentityProviderClient({});
 
 async function secretString(secretId: string): Promise<string> {
   const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -44,30 +36,6 @@ async function credentials(): Promise<CanaryCredentials> {
   return { username: user.username, password: user.password, apiKey };
 }
 
-/** Creates the user without an invitation e-mail (ignored if it exists), then sets its password. */
-async function provisionUser({ username, password }: CanaryCredentials): Promise<void> {
-  const UserPoolId = requireEnv('USER_POOL_ID');
-  try {
-    await cognito.send(
-      new AdminCreateUserCommand({
-        UserPoolId,
-        Username: username,
-        MessageAction: 'SUPPRESS',
-        UserAttributes: [
-          { Name: 'email', Value: username },
-          { Name: 'email_verified', Value: 'true' },
-          ...Object.entries(CANARY_USER_ATTRIBUTES).map(([Name, Value]) => ({ Name, Value })),
-        ],
-      })
-    );
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'UsernameExistsException')) throw error;
-  }
-  await cognito.send(
-    new AdminSetUserPasswordCommand({ UserPoolId, Username: username, Password: password, Permanent: true })
-  );
-}
-
 export const handler = async (): Promise<void> => {
   const region = requireEnv('AWS_REGION');
   await runCanary({
@@ -76,7 +44,6 @@ export const handler = async (): Promise<void> => {
     clientId: requireEnv('USER_POOL_CLIENT_ID'),
     timeoutMs: REQUEST_TIMEOUT_MS,
     credentials,
-    provisionUser,
     log: (message) => console.log(message),
   });
 };

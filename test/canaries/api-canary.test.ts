@@ -82,13 +82,11 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-let provisioned: CanaryCredentials[];
 let logs: string[];
 let userPassword: string;
 
 beforeEach(() => {
   requests = [];
-  provisioned = [];
   logs = [];
   userPassword = CREDENTIALS.password;
   health = (_request, response) => json(response, 200, { status: 'healthy', timestamp: 'now' });
@@ -107,11 +105,6 @@ function options(overrides: Partial<CanaryOptions> = {}): CanaryOptions {
     clientId: CLIENT_ID,
     timeoutMs: 1_000,
     credentials: () => Promise.resolve(CREDENTIALS),
-    provisionUser: (credentials) => {
-      provisioned.push(credentials);
-      userPassword = credentials.password;
-      return Promise.resolve();
-    },
     log: (message) => logs.push(message),
     ...overrides,
   };
@@ -125,7 +118,6 @@ describe('API canary', () => {
       'POST /cognito/',
       `GET /test/${PRODUCTS_READ_PATH}`,
     ]);
-    expect(provisioned).toEqual([]);
   });
 
   test('signs in with USER_PASSWORD_AUTH on the API client, as Cognito expects it', async () => {
@@ -145,19 +137,20 @@ describe('API canary', () => {
     expect(requests[0]!.url).toBe('/test/health');
   });
 
-  test('provisions its user when Cognito refuses the password (first run), then signs in', async () => {
-    userPassword = 'not-yet-set';
-    await runCanary(options());
-    expect(provisioned).toEqual([CREDENTIALS]);
-    expect(requests.filter((r) => r.url === '/cognito/')).toHaveLength(2);
-    expect(logs.join('\n')).toMatch(/refused \(NotAuthorizedException\); provisioning/);
+  test('fails when Cognito refuses the password: one sign-in, no repair, no products read', async () => {
+    userPassword = 'changed-outside-the-deploy';
+    const error = await runCanary(options()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CanaryCheckError);
+    expect((error as Error).message).toMatch(
+      /^sign-in: refused \(NotAuthorizedException\): the canary user is missing or its password/
+    );
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /test/health', 'POST /cognito/']);
   });
 
-  test('fails naming sign-in when the password is still refused after provisioning', async () => {
-    userPassword = 'something else';
-    await expect(runCanary(options({ provisionUser: () => Promise.resolve() }))).rejects.toThrow(
-      'sign-in: refused after provisioning the canary user (NotAuthorizedException)'
-    );
+  test('fails when the user does not exist (Cognito answers UserNotFoundException)', async () => {
+    cognito = (_request, response) =>
+      json(response, 400, { __type: 'UserNotFoundException', message: 'User does not exist.' });
+    await expect(runCanary(options())).rejects.toThrow(/sign-in: refused \(UserNotFoundException\)/);
   });
 
   test.each([
@@ -188,14 +181,13 @@ describe('API canary', () => {
     await expect(runCanary(options())).rejects.toThrow(/products: the body has no items list/);
   });
 
-  test('fails on a Cognito error other than a refused password, without provisioning', async () => {
+  test('fails on a Cognito error other than a refused password, naming the HTTP status', async () => {
     cognito = (_request, response) =>
       json(response, 400, {
         __type: 'ResourceNotFoundException',
         message: 'User pool client does not exist.',
       });
     await expect(runCanary(options())).rejects.toThrow(/sign-in: HTTP 400/);
-    expect(provisioned).toEqual([]);
   });
 
   test('fails when sign-in answers a challenge instead of a token', async () => {
@@ -220,12 +212,13 @@ describe('API canary', () => {
     );
   });
 
-  test('never logs the password, the token or the API key', async () => {
-    userPassword = 'not-yet-set';
+  test('never logs or reports the password, the token or the API key', async () => {
     await runCanary(options());
-    const logged = logs.join('\n');
+    userPassword = 'changed-outside-the-deploy';
+    const error = await runCanary(options()).catch((e: unknown) => e);
+    const reported = [...logs, (error as Error).message].join('\n');
     for (const secret of [CREDENTIALS.password, CREDENTIALS.apiKey, ID_TOKEN]) {
-      expect(logged).not.toContain(secret);
+      expect(reported).not.toContain(secret);
     }
   });
 });

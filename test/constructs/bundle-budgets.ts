@@ -12,6 +12,8 @@
 export const BUNDLE_BUDGETS: Readonly<Record<string, { readonly codeKiB: number; readonly loadMs: number }>> =
   {
     authorizer: { codeKiB: 44, loadMs: 40 },
+    // The Custom::ApiCanaryUser provider: Powertools Logger; its load is the two SDK clients (NODE_PATH).
+    'canary-user': { codeKiB: 29, loadMs: 180 },
     // The pipeline's delivery-metrics function (lib/pipeline/delivery-metrics.ts): zod and Powertools.
     'delivery-metrics': { codeKiB: 510, loadMs: 220 },
     'metrics-publisher': { codeKiB: 505, loadMs: 110 },

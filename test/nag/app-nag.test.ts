@@ -64,17 +64,20 @@ const ACKNOWLEDGED: Record<StackId, Acknowledged> = {
     'AwsSolutions-COG8': 1,
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]': 1,
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]': 1,
-    // + the API canary's role (s3:ListAllMyBuckets, cloudwatch:PutMetricData by namespace).
-    'AwsSolutions-IAM5[Resource::*]': 6,
+    // + the API canary's role (s3:ListAllMyBuckets, cloudwatch:PutMetricData by namespace), and the
+    // X-Ray permissions of its user's provider (AppFunction).
+    'AwsSolutions-IAM5[Resource::*]': 7,
     'AwsSolutions-IAM5[Resource::<ApiCanaryArtifactsBucketC9B041D8.Arn>/*]': 1,
+    'AwsSolutions-IAM5[Resource::<ApiCanaryUserProviderLogGroupE615316A.Arn>:*]': 1,
     'AwsSolutions-IAM5[Resource::<ApiDataTableC1EC4CE3.Arn>/index/*]': 3,
     'AwsSolutions-IAM5[Resource::<AuthorizerFunctionLogGroupB47801AB.Arn>:*]': 1,
     'AwsSolutions-IAM5[Resource::<OrderEventsFunctionLogGroupE83B2D43.Arn>:*]': 1,
     'AwsSolutions-IAM5[Resource::<OrdersFunctionLogGroup8325B1F9.Arn>:*]': 1,
     'AwsSolutions-IAM5[Resource::<ProductsFunctionLogGroup23E5BD3C.Arn>:*]': 1,
     'AwsSolutions-IAM5[Resource::<UsersFunctionLogGroup08AD9B83.Arn>:*]': 1,
-    // users, products, orders, authorizer: API Gateway; orderEvents: the SQS event source mapping.
-    'Serverless-LambdaDLQ': 5,
+    // users, products, orders, authorizer: API Gateway; orderEvents: the SQS event source mapping;
+    // the canary user's provider: CloudFormation (Custom::ApiCanaryUser).
+    'Serverless-LambdaDLQ': 6,
     'Serverless-LambdaEventSourceMappingDestination': 1,
     'Serverless-SQSRedrivePolicy': 1,
     // The API canary: its artifacts bucket, its two generated secrets, its generated role.

@@ -443,12 +443,18 @@ describe('Lambda functions', () => {
   const fn = (env: EnvironmentName, name: ApiFunctionName) =>
     resourceById<FunctionProps>(templates[env], ids[env].functions[name].function).Properties;
 
-  test('the stack has exactly the five API functions', () => {
+  test("the stack has exactly the five API functions, and the canary user's provider", () => {
     expect(
       resourcesOfType(prod, 'AWS::Lambda::Function')
         .map(([id]) => id)
         .sort()
-    ).toEqual(FUNCTION_NAMES.map((name) => ids.prod.functions[name].function).sort());
+    ).toEqual(
+      [
+        ...FUNCTION_NAMES.map((name) => ids.prod.functions[name].function),
+        // The Custom::ApiCanaryUser provider (test/stacks/api-canary.test.ts).
+        logicalId(stages.prod.api.canary.user.provider.function),
+      ].sort()
+    );
   });
 
   test.each(FUNCTION_NAMES.map((name) => [name] as const))(
@@ -632,8 +638,9 @@ describe('least privilege', () => {
       ),
     });
     for (const [, role] of withManaged) expect(role.Properties.ManagedPolicyArns).toHaveLength(1);
-    // + API Gateway's logging role, CodeDeploy's, the API canary's (test/stacks/api-canary.test.ts).
-    expect(roles.length).toBe(FUNCTION_NAMES.length + 3);
+    // + API Gateway's logging role, CodeDeploy's, the API canary's and its user provider's
+    // (test/stacks/api-canary.test.ts).
+    expect(roles.length).toBe(FUNCTION_NAMES.length + 4);
   });
 });
 

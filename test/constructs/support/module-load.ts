@@ -19,6 +19,8 @@ export const FUNCTION_ENV: Readonly<Record<string, string>> = {
   CORS_ALLOWED_ORIGINS: 'https://app.example.com',
   ORDER_EVENTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/order-events',
   SLACK_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-webhook-AbCdEf',
+  CANARY_USERNAME: 'api-canary@synthetics.invalid',
+  USER_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:canary-user-AbCdEf',
 };
 
 /** The SDK warns about Node.js < 22 when a client is created; Lambda runs Node.js 24, where it does not. */
