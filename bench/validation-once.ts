@@ -1,8 +1,8 @@
 /**
  * The CloudFormation validation of one synth, measured on its own in a fresh process, as the app
- * runs it (lib/compliance/cloudformation-validation.ts): the worker thread starts its engine,
+ * runs it (lib/compliance/cloudformation-validation.ts): the validation process starts its engine,
  * then validates every template of a synthesized cloud assembly (argv[2]) in one invocation.
- * Prints the worker's stats as JSON: engine start, validation, templates.
+ * Prints its stats as JSON: engine start, validation, templates.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,58 +1,20 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
-import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
-import { loadEnvironments, loadPipelineConfig } from '../lib/config';
-import {
-  addCloudFormationValidation,
-  BackgroundCloudFormationValidation,
-} from '../lib/compliance/cloudformation-validation';
-import { addNagGate, enforceValidationReport, writeAcknowledgementReport } from '../lib/compliance/nag-gate';
-import { PipelineStack } from '../lib/pipeline/pipeline-stack';
-
 /**
- * Benchmark switches (`npm run bench`), read here only: nothing below bin/ reads the environment.
- * CDK_BENCH_NO_BUNDLING=1 bundles no Lambda code (placeholders, as in the tests);
- * CDK_BENCH_NO_NAG=1 leaves the cdk-nag gate out. CloudFormation validation has the CLI's switch:
- * `cdk synth --no-validation`. Such an assembly must never be deployed: refused in CodeBuild.
+ * The CDK app (cdk.json's `app`), the deployable entry point: `cdk deploy PipelineStack` once,
+ * then every git push deploys dev → staging → (approval) → prod through the pipeline.
+ *
+ * CloudFormation validation's engine takes ~1.5 s to start, in its own process. It is started
+ * first, and the app (./synth-app: aws-cdk-lib alone takes ~0.5 s to load) only then, so that the
+ * engine starts while the app loads and builds its stacks. This module imports nothing else.
  */
-const benchSwitches = ['CDK_BENCH_NO_BUNDLING', 'CDK_BENCH_NO_NAG'].filter(
-  (name) => process.env[name] === '1'
-);
-if (benchSwitches.length > 0) {
-  if (process.env.CODEBUILD_BUILD_ID) {
-    throw new Error(`${benchSwitches.join(', ')} are benchmark switches, not for CI`);
-  }
-  process.stderr.write(`Benchmark switches on (${benchSwitches.join(', ')}): do not deploy this assembly.\n`);
-}
+import { ValidationProcess } from '../lib/compliance/validation-process';
 
-/**
- * The deployable entry point: `cdk deploy PipelineStack` once, then every git push deploys
- * dev → staging → (approval) → prod through the pipeline.
- */
-const app = new App({
-  // Replaced by the same validation on a worker thread, started before the stacks are built.
-  builtinCloudFormationValidation: false,
-  ...(benchSwitches.includes('CDK_BENCH_NO_BUNDLING') ? { postCliContext: { [BUNDLING_STACKS]: [] } } : {}),
-});
-// `cdk synth --no-validation` sets CDK_VALIDATION=false for the app. Created now, so that its
-// engine starts on the worker thread while the stacks below are constructed.
-const validation =
-  process.env.CDK_VALIDATION !== 'false' ? new BackgroundCloudFormationValidation() : undefined;
+// `cdk synth --no-validation` sets CDK_VALIDATION=false for the app.
+const validationProcess = process.env.CDK_VALIDATION === 'false' ? undefined : new ValidationProcess();
 
-new PipelineStack(app, 'PipelineStack', {
-  pipelineConfig: loadPipelineConfig(app.node),
-  environments: loadEnvironments(app.node),
-});
-
-const nag = !benchSwitches.includes('CDK_BENCH_NO_NAG');
-if (validation) {
-  // The worker validates the templates while cdk-nag checks them on this thread.
-  addCloudFormationValidation(app, validation, () => {
-    if (nag) addNagGate(app);
+import('./synth-app')
+  .then(({ synthApp }) => synthApp(validationProcess))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
   });
-} else if (nag) {
-  addNagGate(app);
-}
-const assembly = app.synth();
-writeAcknowledgementReport(app, assembly);
-enforceValidationReport(assembly);

@@ -6,10 +6,10 @@ import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { addCloudFormationValidation } from '../../lib/compliance/cloudformation-validation';
 
 /**
- * bin/app.ts replaces CDK's built-in CloudFormation validation with the same plugin on a worker
- * thread (lib/compliance/cloudformation-validation.ts). These tests prove it is the same check:
+ * bin/app.ts replaces CDK's built-in CloudFormation validation with the same plugin in a separate
+ * process (lib/compliance/cloudformation-validation.ts). These tests prove it is the same check:
  * the same findings as the built-in one on a template with schema errors, acknowledgements under
- * the same ids, and the worker's engine started before the templates were written.
+ * the same ids, and the process's engine started before the templates were written.
  */
 
 interface ReportedViolation {
@@ -26,21 +26,21 @@ interface Report {
   }>;
 }
 
-type Mode = 'built-in' | 'worker thread';
+type Mode = 'built-in' | 'separate process';
 
 /** One App with a queue whose properties break the CloudFormation schema; returns its report. */
 function synthBrokenQueue(mode: Mode, acknowledge?: string): Report {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-'));
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-test-'));
   // As in cdk.json: findings of the built-in rules are errors, not warnings.
   const app = new App({
     outdir,
     builtinCloudFormationValidation: mode === 'built-in',
     context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
   });
-  // In the worker mode, a plugin between the dispatcher and the collector (as cdk-nag in bin/app.ts).
+  // In the separate-process mode, a plugin between the dispatcher and the collector (as cdk-nag in bin/app.ts).
   const between: string[] = [];
   const plugin =
-    mode === 'worker thread'
+    mode === 'separate process'
       ? addCloudFormationValidation(app, undefined, () =>
           Validations.of(app).addPlugins({
             name: 'Between',
@@ -67,6 +67,7 @@ function synthBrokenQueue(mode: Mode, acknowledge?: string): Report {
       templates: 1,
       engineStartMs: expect.any(Number),
       validateMs: expect.any(Number),
+      maxRssKb: expect.any(Number),
     });
   }
   const report = JSON.parse(fs.readFileSync(path.join(outdir, VALIDATION_REPORT_FILE), 'utf8')) as Report;
@@ -86,10 +87,10 @@ function findings(report: Report): string[] {
   );
 }
 
-describe('CloudFormation validation on a worker thread', () => {
+describe('CloudFormation validation in a separate process', () => {
   const builtIn = findings(synthBrokenQueue('built-in'));
   // Acknowledges one of the two findings: the other must still fail the synth.
-  const worker = findings(synthBrokenQueue('worker thread', 'CloudFormation-Validate::F3002'));
+  const separate = findings(synthBrokenQueue('separate process', 'CloudFormation-Validate::F3002'));
   const F3002 =
     "CloudFormation Validate failure error F3002 Broken/Queue: NotAProperty: Additional properties are not allowed ('NotAProperty' was unexpected)";
   const F3012 =
@@ -99,7 +100,7 @@ describe('CloudFormation validation on a worker thread', () => {
     expect(builtIn).toEqual([F3002, F3012]);
   });
 
-  test('the worker reports the same findings, and honours acknowledgements under the built-in ids', () => {
-    expect(worker).toEqual([F3012]);
+  test('the process reports the same findings, and honours acknowledgements under the built-in ids', () => {
+    expect(separate).toEqual([F3012]);
   });
 });

@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+// Types only: this module must not load aws-cdk-lib (see ValidationProcess).
+import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
+
+const PROCESS_SCRIPT = path.join(__dirname, 'cloudformation-validation-process.js');
+const JOB_FILE = 'job.json';
+const REPLY_FILE = 'reply.json';
+/** Longest wait for the report before synth fails (the 13 templates take ~1 s). */
+const VALIDATION_TIMEOUT_MS = 5 * 60 * 1000;
+/** How often the reply file is looked for while the app waits. */
+const POLL_MS = 5;
+
+/** What the validation process measured (reported by `npm run bench`). */
+export interface ValidationStats {
+  readonly templates: number;
+  /** Starting the engine ahead of the templates; undefined if it could not. */
+  readonly engineStartMs?: number;
+  /** Validating the templates (including the engine start if it was not started ahead). */
+  readonly validateMs: number;
+  /** Peak resident memory of the validation process, in KiB. */
+  readonly maxRssKb: number;
+}
+
+/** The process's answer for one set of templates. */
+export interface ValidationReply {
+  readonly report?: PolicyValidationPluginReport;
+  readonly version?: string;
+  readonly stats?: ValidationStats;
+  readonly error?: string;
+}
+
+/**
+ * A Node.js process that runs aws-cdk-lib's CloudFormationValidatePlugin
+ * (cloudformation-validation-process.js) beside the app, and the synchronous hand-off to it.
+ *
+ * A process, not a worker thread: the engine grows and frees WebAssembly memory all the time, and
+ * in a shared address space every such change interrupts the app's core too (TLB shootdowns;
+ * measured: +2.4 s of system time, which cancelled the gain of running in parallel).
+ * It imports nothing of aws-cdk-lib, so an entry point can start it before it loads the CDK
+ * (bin/app.ts): the engine then starts while the app loads and builds its stacks. Use it
+ * through BackgroundCloudFormationValidation (cloudformation-validation.ts).
+ */
+export class ValidationProcess {
+  private readonly child: ChildProcess;
+  /** Where the job and the reply are exchanged: a new temporary directory. */
+  private readonly exchange: string;
+  /** The templates handed over and not yet collected. */
+  private inFlight: string | undefined;
+
+  constructor() {
+    this.exchange = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-'));
+    // Plain node (no TypeScript loader); the IPC channel tells it when the app is gone.
+    this.child = spawn(process.execPath, [PROCESS_SCRIPT, this.exchange], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    // Neither may keep the app alive: an app that fails before it synthesizes exits at once.
+    this.child.unref();
+    this.child.channel?.unref();
+    process.once('exit', () => this.dispose());
+  }
+
+  /** Hands the templates of `context` to the validation process and returns at once. */
+  public start(context: IPolicyValidationContext): void {
+    // The construct tree (appConstruct) stays here: the plugin reads only the template files.
+    const job = {
+      templatePaths: context.templatePaths,
+      stackTemplates: context.stackTemplates,
+      accountId: context.accountId,
+      region: context.region,
+    };
+    const partial = path.join(this.exchange, `${JOB_FILE}.partial`);
+    fs.writeFileSync(partial, JSON.stringify(job));
+    fs.renameSync(partial, path.join(this.exchange, JOB_FILE));
+    this.inFlight = templatesKey(context);
+  }
+
+  /**
+   * The reply for the templates of `context`, handing them over first unless start() did.
+   * Blocks this thread until it arrives: validation plugins are synchronous.
+   */
+  public reply(context: IPolicyValidationContext): ValidationReply {
+    if (this.inFlight !== templatesKey(context)) this.start(context);
+    this.inFlight = undefined;
+    const replyFile = path.join(this.exchange, REPLY_FILE);
+    const sleeper = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const deadline = Date.now() + VALIDATION_TIMEOUT_MS;
+    while (!fs.existsSync(replyFile)) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null || Date.now() > deadline) {
+        const reason =
+          Date.now() > deadline ? `no report within ${VALIDATION_TIMEOUT_MS / 1000} s` : 'it exited';
+        this.dispose();
+        return { error: `CloudFormation validation gave no report: ${reason}` };
+      }
+      Atomics.wait(sleeper, 0, 0, POLL_MS);
+    }
+    const reply = JSON.parse(fs.readFileSync(replyFile, 'utf8')) as ValidationReply;
+    this.dispose();
+    return reply;
+  }
+
+  private dispose(): void {
+    if (this.child.exitCode === null) this.child.kill();
+    fs.rmSync(this.exchange, { recursive: true, force: true });
+  }
+}
+
+function templatesKey(context: IPolicyValidationContext): string {
+  return JSON.stringify(context.stackTemplates.map((stack) => stack.templatePath));
+}
