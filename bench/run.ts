@@ -274,7 +274,7 @@ function synthSection(report: Report, targets: Target[], options: Options): stri
         `${inApp(validation, bundling)}: the app waited +${millis(counterDelta(validation, bundling, 'validateTemplates'))} ` +
           `in validateTemplates for the validation process, which on its own (bench/validation-once.ts, median of ` +
           `${validating.n}) starts its engine in ${millis(engineStart.median)} (during the app's construction) and ` +
-          `validates in ${millis(validating.median)}; peak RSS +${mebibytes(validation.rss.median - bundling.rss.median)}`,
+          `validates in ${millis(validating.median)}, peaking at ${mebibytes(validationRss.median)} beside the app`,
         `${validatedTemplates === templates ? 'yes' : 'NO'}: one invocation validated ${validatedTemplates} of ${templates} templates`,
       ],
       [

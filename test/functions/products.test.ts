@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Product } from '../../functions/shared/products/model';
 import { TABLE_SCHEMA } from '../../functions/shared/table-schema';
 import type { TestCaller } from '../support/events';
@@ -115,6 +115,17 @@ describe('admin writes', () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('validation_error');
     expect(response.body.message).toContain(`${field}:`);
+  });
+
+  it('answers 400, not 500, to JSON nested 30,000 deep, and writes nothing', async () => {
+    // Found by property.test.ts (seed -82768900): the Unicode check of the parsed body recursed and
+    // overflowed the stack. 60,000 bytes: under the 64 KiB limit.
+    const depth = 30_000;
+    const before = (await table.client.send(new ScanCommand({ TableName: table.tableName }))).Count;
+    const response = await create<ErrorBody>(admin, `${'['.repeat(depth)}1${']'.repeat(depth)}`);
+
+    expect([response.status, response.body.error]).toEqual([400, 'validation_error']);
+    expect((await table.client.send(new ScanCommand({ TableName: table.tableName }))).Count).toBe(before);
   });
 
   it('answers 404 for PUT and DELETE of an unknown product, creating nothing', async () => {

@@ -87,12 +87,25 @@ export class ApiRequest {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** True when no string (key or value) anywhere in the parsed JSON holds a lone UTF-16 surrogate. */
+/**
+ * True when no string (key or value) anywhere in the parsed JSON holds a lone UTF-16 surrogate.
+ * Iterative, not recursive: a body nested tens of thousands deep (`[[[[...]]]]` fits in 64 KiB)
+ * must get its 400 from the schema, not overflow the stack into a 500.
+ */
 export function isWellFormedUnicode(value: unknown): boolean {
-  if (typeof value === 'string') return !LONE_SURROGATE.test(value);
-  if (Array.isArray(value)) return value.every(isWellFormedUnicode);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).every(([key, v]) => !LONE_SURROGATE.test(key) && isWellFormedUnicode(v));
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item)) return false;
+    } else if (Array.isArray(item)) {
+      for (const element of item) pending.push(element);
+    } else if (item !== null && typeof item === 'object') {
+      for (const [key, element] of Object.entries(item)) {
+        if (LONE_SURROGATE.test(key)) return false;
+        pending.push(element);
+      }
+    }
   }
   return true;
 }
