@@ -445,7 +445,7 @@ function jestSection(report: Report, targets: Target[], runs: readonly CommandRu
   const speedup = ratio(typecheck.wallS, npmTest);
   targets.push(
     [
-      '4. `npm test` (tsc + jest) ≥ 2x faster than jest type-checking',
+      '4. `npm test` (type-check + jest) ≥ 2x faster than jest type-checking',
       `${times(speedup)} (${seconds(typecheck.wallS)} / ${seconds(npmTest)}); jest alone ${times(ratio(typecheck.wallS, isolated.wallS))}`,
       verdict(speedup >= 2),
     ],

@@ -22,7 +22,6 @@ import {
  */
 const ROOT = path.join(__dirname, '..', '..');
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'nag-gate-app.ts');
 
 interface SynthResult {
@@ -46,7 +45,8 @@ function cdkSynth(fixture: 'violating' | 'acknowledged'): Promise<SynthResult> {
         'synth',
         '-q',
         '--app',
-        `${TSX} ${FIXTURE}`,
+        // As cdk.json runs bin/app.ts.
+        `node --import tsx ${FIXTURE}`,
         '--output',
         path.join(dir, CLOUD_ASSEMBLY_DIR),
         '--no-notices',
