@@ -9,20 +9,14 @@
  * writes `reply.json`. It exits with its parent (IPC disconnect) or after replying.
  *
  * Plain CommonJS run by plain node: it needs no TypeScript loader and none of the project's code.
+ * validation-process.ts starts it with the V8 flags that make it cheap (see there).
  */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const v8 = require('node:v8');
 
 /** How often the job file is looked for, once the engine is ready. */
 const POLL_MS = 5;
-
-// By default V8 compiles WebAssembly twice: baseline code (Liftoff) first, then optimized code
-// (TurboFan) on background threads, which compete with the app for this machine's cores and cost
-// more CPU than the faster code saves in a run this short (measured: 5.4 → 3.2 s of CPU, engine
-// start and validation both faster). Baseline code only, set before the module is compiled.
-v8.setFlagsFromString('--liftoff-only');
 
 const exchange = process.argv[2];
 if (!exchange) throw new Error('usage: cloudformation-validation-process.js <exchange directory>');
