@@ -12,12 +12,16 @@ import {
 import { bakeRoleName } from '../../lib/stacks/monitoring-stack';
 import { parseBuildSpec } from '../../lib/pipeline/synth-step';
 import { testApp } from '../support/app';
+import { describeIntegrationTestsStep } from './suites/integration-tests-step';
+import { describeNotifications } from './suites/notifications';
 
 const app = testApp();
 const environments = loadEnvironments(app.node);
 const pipelineConfig = loadPipelineConfig(app.node);
+// Built once for this file and the suites in ./suites (notifications, the dev integration tests).
 const stack = new PipelineStack(app, 'PipelineStack', { pipelineConfig, environments });
 const template = Template.fromStack(stack);
+const fixture = { stack, template, environments, pipelineConfig };
 
 interface Action {
   Name: string;
@@ -373,3 +377,6 @@ describe('environment matrix, read from the synthesized templates of the three s
     });
   });
 });
+
+describe('notifications', () => describeNotifications(fixture));
+describe('dev integration tests', () => describeIntegrationTestsStep(fixture));
