@@ -113,20 +113,13 @@ function succeeded(history: PipelineHistory, event: PipelineExecutionEvent): App
   if (start !== undefined && start <= event.time) {
     metrics.push({ name: METRIC_NAMES.leadTime, unit: 'Seconds', value: seconds(event.time - start) });
   }
-  let { recoveries, recoveriesTotalMs } = history;
-  if (history.brokenSince !== undefined) {
-    const recoveryMs = Math.max(0, event.time - history.brokenSince);
-    recoveries += 1;
-    recoveriesTotalMs += recoveryMs;
-    metrics.push(
-      { name: METRIC_NAMES.timeToRecover, unit: 'Seconds', value: seconds(recoveryMs) },
-      {
-        name: METRIC_NAMES.meanTimeToRecover,
-        unit: 'Seconds',
-        value: seconds(recoveriesTotalMs / recoveries),
-      }
-    );
-  }
+  const recovery = addInterval(
+    { count: history.recoveries, totalMs: history.recoveriesTotalMs },
+    history.brokenSince,
+    event.time,
+    { last: METRIC_NAMES.timeToRecover, mean: METRIC_NAMES.meanTimeToRecover }
+  );
+  metrics.push(...recovery.metrics);
   return {
     history: {
       ...history,
@@ -134,8 +127,8 @@ function succeeded(history: PipelineHistory, event: PipelineExecutionEvent): App
       starts: without(history.starts, event.executionId),
       recentDeployments,
       deployments: history.deployments + 1,
-      recoveries,
-      recoveriesTotalMs,
+      recoveries: recovery.count,
+      recoveriesTotalMs: recovery.totalMs,
     },
     metrics,
   };
@@ -143,31 +136,52 @@ function succeeded(history: PipelineHistory, event: PipelineExecutionEvent): App
 
 function failed(history: PipelineHistory, event: PipelineExecutionEvent): Applied {
   const metrics: DeliveryMetric[] = [{ name: METRIC_NAMES.failures, unit: 'Count', value: 1 }];
-  let { failureIntervals, failureIntervalsTotalMs } = history;
-  if (history.lastFailureAt !== undefined) {
-    const intervalMs = Math.max(0, event.time - history.lastFailureAt);
-    failureIntervals += 1;
-    failureIntervalsTotalMs += intervalMs;
-    metrics.push(
-      { name: METRIC_NAMES.timeBetweenFailures, unit: 'Seconds', value: seconds(intervalMs) },
-      {
-        name: METRIC_NAMES.meanTimeBetweenFailures,
-        unit: 'Seconds',
-        value: seconds(failureIntervalsTotalMs / failureIntervals),
-      }
-    );
-  }
+  const interval = addInterval(
+    { count: history.failureIntervals, totalMs: history.failureIntervalsTotalMs },
+    history.lastFailureAt,
+    event.time,
+    { last: METRIC_NAMES.timeBetweenFailures, mean: METRIC_NAMES.meanTimeBetweenFailures }
+  );
+  metrics.push(...interval.metrics);
   return {
     history: {
       // `starts` keeps the execution: retried and then succeeded, its lead time counts from its start.
       ...history,
       failures: history.failures + 1,
       lastFailureAt: event.time,
-      failureIntervals,
-      failureIntervalsTotalMs,
+      failureIntervals: interval.count,
+      failureIntervalsTotalMs: interval.totalMs,
       brokenSince: history.brokenSince ?? event.time,
     },
     metrics,
+  };
+}
+
+/** A running mean of intervals: how many, and their total. */
+interface RunningMean {
+  readonly count: number;
+  readonly totalMs: number;
+}
+
+/**
+ * Adds the interval `since` → `now` to a running mean (MTBF, MTTR), with the metrics of the new
+ * interval and of the new mean; nothing when there is no `since` (no failure yet, or not broken).
+ */
+function addInterval(
+  mean: RunningMean,
+  since: number | undefined,
+  now: number,
+  names: { readonly last: MetricName; readonly mean: MetricName }
+): RunningMean & { readonly metrics: DeliveryMetric[] } {
+  if (since === undefined) return { ...mean, metrics: [] };
+  const intervalMs = Math.max(0, now - since);
+  const next = { count: mean.count + 1, totalMs: mean.totalMs + intervalMs };
+  return {
+    ...next,
+    metrics: [
+      { name: names.last, unit: 'Seconds', value: seconds(intervalMs) },
+      { name: names.mean, unit: 'Seconds', value: seconds(next.totalMs / next.count) },
+    ],
   };
 }
 
