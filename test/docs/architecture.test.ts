@@ -26,6 +26,7 @@ import {
 } from '../../scripts/diagram/pipeline';
 import { renderStage, stackNodeId, stackReferences } from '../../scripts/diagram/stage';
 import { vpcLayout, vpcTierId, vpcWorkloadId } from '../../scripts/diagram/vpc';
+import { testAssemblyDir } from '../support/test-assembly';
 
 /** Diagrams the parser must reject: proof that the syntax check can fail. */
 const BROKEN_DIAGRAMS = [
@@ -42,7 +43,9 @@ let diagrams: string[];
 let checks: MermaidCheck[];
 
 beforeAll(() => {
-  input = loadArchitectureInput(); // the one synth of this file
+  // The PipelineStack app as `npm run diagram` synthesizes it (synthesizeAssembly), once per jest
+  // run by the global setup (test/support/test-assembly.ts), read like the script reads its own.
+  input = loadArchitectureInput({ cdkOut: testAssemblyDir('pipeline') });
   markdown = renderArchitecture(input);
   diagrams = mermaidBlocks(markdown);
   checks = checkMermaid([...diagrams, ...BROKEN_DIAGRAMS, ESCAPED_DIAGRAM]); // one mermaid process

@@ -1,5 +1,6 @@
-import { Stack, type Stage } from 'aws-cdk-lib';
-import { synthAllStages, templateOf } from '../support/app';
+import { type EnvironmentName, loadEnvironments } from '../../lib/config';
+import { testApp } from '../support/app';
+import { type StageStack, stageStacks } from '../support/templates';
 
 /**
  * Data protection across every stack of a stage, by resource TYPE: a key, secret, log group or
@@ -10,7 +11,8 @@ import { synthAllStages, templateOf } from '../support/app';
  * dev: cheap and destroyable (everything goes with the stack, no deletion protection).
  */
 
-const { stages, configs } = synthAllStages();
+// The templates of this run's stage app, synthesized once by the global setup.
+const configs = loadEnvironments(testApp().node);
 
 interface CfnResource {
   readonly Type: string;
@@ -25,15 +27,15 @@ interface FoundResource extends CfnResource {
 }
 
 /** Every stack of the stage, whatever stacks are added to it later. */
-function stacksOf(stage: Stage): Stack[] {
-  return stage.node.children.filter((child): child is Stack => Stack.isStack(child));
+function stacksOf(stage: EnvironmentName): StageStack[] {
+  return stageStacks(stage);
 }
 
-function resourcesOf(stage: Stage, type: string): FoundResource[] {
+function resourcesOf(stage: EnvironmentName, type: string): FoundResource[] {
   return stacksOf(stage).flatMap((stack) =>
-    Object.entries(templateOf(stack).toJSON().Resources as Record<string, CfnResource>)
+    Object.entries(stack.template.toJSON().Resources as Record<string, CfnResource>)
       .filter(([, r]) => r.Type === type)
-      .map(([id, r]) => ({ ...r, label: `${stack.node.id}/${id}`, properties: r.Properties ?? {} }))
+      .map(([id, r]) => ({ ...r, label: `${stack.id}/${id}`, properties: r.Properties ?? {} }))
   );
 }
 
@@ -73,7 +75,7 @@ const DELETION_PROTECTION: Record<string, { property: string; on: unknown; off: 
   'AWS::Cognito::UserPool': { property: 'DeletionProtection', on: 'ACTIVE', off: 'INACTIVE' },
 };
 /** Every resource of the stage that has a deletion-protection setting, with its value. */
-const deletionProtectionOf = (stage: Stage) =>
+const deletionProtectionOf = (stage: EnvironmentName) =>
   Object.entries(DELETION_PROTECTION).flatMap(([type, { property, on, off }]) =>
     resourcesOf(stage, type).map((r) => ({ type, label: r.label, value: r.properties[property], on, off }))
   );
@@ -91,12 +93,12 @@ const offendersOf = (resources: FoundResource[], ok: (r: FoundResource) => boole
     (r) => ({ DeletionPolicy: r.DeletionPolicy, UpdateReplacePolicy: r.UpdateReplacePolicy })
   );
 
-const prod = stages.prod;
-const dev = stages.dev;
+const prod: EnvironmentName = 'prod';
+const dev: EnvironmentName = 'dev';
 
 test('every environment has the four stacks this file reasons about', () => {
   for (const stage of [prod, dev]) {
-    expect(stacksOf(stage).map((s) => s.node.id)).toEqual(
+    expect(stacksOf(stage).map((s) => s.id)).toEqual(
       expect.arrayContaining(['Networking', 'Database', 'ServerlessApi', 'Monitoring'])
     );
   }
@@ -182,7 +184,7 @@ describe('prod keeps its data', () => {
     expect(
       stacksOf(prod)
         .filter((s) => !s.terminationProtection)
-        .map((s) => s.node.id)
+        .map((s) => s.id)
     ).toEqual([]);
   });
 });
@@ -211,7 +213,7 @@ describe('dev stays cheap and destroyable', () => {
     expect(
       stacksOf(dev)
         .filter((s) => s.terminationProtection)
-        .map((s) => s.node.id)
+        .map((s) => s.id)
     ).toEqual([]);
   });
 

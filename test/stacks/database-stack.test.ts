@@ -1,11 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { DATABASE_NAME, DATABASE_USERNAME, POSTGRES_PORT, REDIS_PORT } from '../../lib/config';
-import { synthAllStages, templateOf } from '../support/app';
+import { stageTemplate } from '../support/templates';
 
-const { stages } = synthAllStages();
-const dev = templateOf(stages.dev.database);
-const staging = templateOf(stages.staging.database);
-const prod = templateOf(stages.prod.database);
+// Templates only: read from the stage app the global setup synthesized for this run.
+const dev = stageTemplate('dev', 'Database');
+const staging = stageTemplate('staging', 'Database');
+const prod = stageTemplate('prod', 'Database');
 
 type Template = typeof dev;
 

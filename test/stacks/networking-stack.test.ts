@@ -1,4 +1,4 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import {
   APP_PORT,
   HTTP_PORT,
@@ -9,17 +9,18 @@ import {
   VPC_CIDR,
 } from '../../lib/config';
 import { NetworkingStack } from '../../lib/stacks/networking-stack';
-import { synthAllStages, templateOf, testApp } from '../support/app';
+import { templateOf, testApp } from '../support/app';
+import { stageManifest, stageTemplate } from '../support/templates';
 import { loadEnvironments } from '../../lib/config';
 
-const { stages } = synthAllStages();
-const dev = templateOf(stages.dev.networking);
-const prod = templateOf(stages.prod.networking);
+// Read from the stage app the global setup synthesized for this run.
+const dev = stageTemplate('dev', 'Networking');
+const prod = stageTemplate('prod', 'Networking');
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 /** Ingress rules of one SG, inline and standalone, as { port, source } pairs. */
-function ingressOf(template: ReturnType<typeof templateOf>, sgLogicalIdPrefix: string) {
+function ingressOf(template: Template, sgLogicalIdPrefix: string) {
   const resources = template.toJSON().Resources as Resources;
   const sgId = Object.keys(resources).find(
     (id) => id.startsWith(sgLogicalIdPrefix) && resources[id]!.Type === 'AWS::EC2::SecurityGroup'
@@ -81,7 +82,7 @@ describe('VPC', () => {
   });
 
   test('makes no availability-zone lookup (synth needs no credentials)', () => {
-    const manifest = stages.dev.synth().manifest;
+    const manifest = stageManifest('dev');
     expect(manifest.missing ?? []).toEqual([]);
   });
 });
