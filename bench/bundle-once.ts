@@ -3,7 +3,7 @@
  * esbuild's worker thread and service process. Prints the call's duration (ms) as JSON.
  */
 import * as fs from 'node:fs';
-import { buildFunctionBundles } from '../lib/constructs/bundle';
+import { buildFunctionBundles } from '../lib/constructs/function-bundles';
 
 const bundles = buildFunctionBundles();
 fs.rmSync(bundles.outdir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildFunctionBundles, type FunctionBundles } from '../lib/constructs/bundle';
+import { buildFunctionBundles, type FunctionBundles } from '../lib/constructs/function-bundles';
 import { measureModuleLoad } from '../test/constructs/support/module-load';
 import { summarize, type Summary } from './lib/stats';
 

@@ -3,17 +3,22 @@
  * The CDK app (cdk.json's `app`), the deployable entry point: `cdk deploy PipelineStack` once,
  * then every git push deploys dev → staging → (approval) → prod through the pipeline.
  *
- * CloudFormation validation's engine takes ~1.5 s to start, in its own process. It is started
- * first, and the app (./synth-app: aws-cdk-lib alone takes ~0.5 s to load) only then, so that the
- * engine starts while the app loads and builds its stacks. This module imports nothing else.
+ * Two pieces of work need no construct and run beside the app instead of before or after it:
+ * - CloudFormation validation's engine takes ~0.7 s to start, in its own process, started first;
+ * - esbuild bundles the Lambda functions (~0.35 s) in its own process while this thread loads the
+ *   app's modules (./synth-app: aws-cdk-lib alone takes ~0.5 s to load).
+ * So this module imports neither aws-cdk-lib nor the app before both are on their way.
  */
+import { buildFunctionBundlesAsync } from '../lib/constructs/function-bundles';
 import { ValidationProcess } from '../lib/compliance/validation-process';
 
 // `cdk synth --no-validation` sets CDK_VALIDATION=false for the app.
 const validationProcess = process.env.CDK_VALIDATION === 'false' ? undefined : new ValidationProcess();
+// A benchmark switch (npm run bench), see ./synth-app.
+const bundles = process.env.CDK_BENCH_NO_BUNDLING === '1' ? undefined : buildFunctionBundlesAsync();
 
-import('./synth-app')
-  .then(({ synthApp }) => synthApp(validationProcess))
+Promise.all([import('./synth-app'), bundles])
+  .then(([{ synthApp }, functionBundles]) => synthApp({ validationProcess, functionBundles }))
   .catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

@@ -6,6 +6,8 @@ import {
   BackgroundCloudFormationValidation,
 } from '../lib/compliance/cloudformation-validation';
 import { type ValidationProcess } from '../lib/compliance/validation-process';
+import { useFunctionBundles } from '../lib/constructs/bundle';
+import { type FunctionBundles } from '../lib/constructs/function-bundles';
 import { addNagGate, enforceValidationReport, writeAcknowledgementReport } from '../lib/compliance/nag-gate';
 import { PipelineStack } from '../lib/pipeline/pipeline-stack';
 
@@ -25,11 +27,20 @@ if (benchSwitches.length > 0) {
   process.stderr.write(`Benchmark switches on (${benchSwitches.join(', ')}): do not deploy this assembly.\n`);
 }
 
+/** What bin/app.ts started before it loaded this module. */
+export interface SynthAppOptions {
+  /** Where CloudFormation validation runs. @default - none: `cdk synth --no-validation` */
+  readonly validationProcess?: ValidationProcess;
+  /** The functions' bundles, built ahead. @default - built when the first function needs them */
+  readonly functionBundles?: FunctionBundles;
+}
+
 /**
  * Builds and synthesizes the app: the PipelineStack (holding the dev, staging and prod stages),
- * CloudFormation validation on `validationProcess` (none: `--no-validation`), the cdk-nag gate.
+ * CloudFormation validation, the cdk-nag gate.
  */
-export function synthApp(validationProcess: ValidationProcess | undefined): void {
+export function synthApp({ validationProcess, functionBundles }: SynthAppOptions): void {
+  if (functionBundles) useFunctionBundles(functionBundles);
   const app = new App({
     // Replaced by the same validation in a separate process, started before the stacks are built.
     builtinCloudFormationValidation: false,

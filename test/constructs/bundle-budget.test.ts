@@ -1,6 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildFunctionBundles, functionNames, type FunctionBundles } from '../../lib/constructs/bundle';
+import {
+  buildFunctionBundles,
+  functionNames,
+  type FunctionBundles,
+} from '../../lib/constructs/function-bundles';
 import { BUNDLE_BUDGETS } from './bundle-budgets';
 import { measureModuleLoad } from './support/module-load';
 

@@ -6,16 +6,16 @@ import * as path from 'node:path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { bundleFunctions, functionCode, useFunctionBundles } from '../../lib/constructs/bundle';
 import {
   BUNDLE_FILES,
   BUNDLES_ROOT,
   buildFunctionBundles,
-  bundleFunctions,
+  buildFunctionBundlesAsync,
   bundlingStats,
-  functionCode,
   functionNames,
   type FunctionBundles,
-} from '../../lib/constructs/bundle';
+} from '../../lib/constructs/function-bundles';
 import { testApp } from '../support/app';
 import { BUNDLE_BUDGETS } from './bundle-budgets';
 
@@ -134,6 +134,17 @@ describe('buildFunctionBundles', () => {
       }
     }
   });
+
+  test('the asynchronous build (bin/app.ts builds while the app loads) gives the same bytes', async () => {
+    const ahead = await buildFunctionBundlesAsync();
+    tempDirs.push(ahead.outdir);
+    expect(Object.keys(ahead.functions).sort()).toEqual(functionNames());
+    for (const name of functionNames()) {
+      expect(ahead.functions[name]!.hash).toBe(bundles.functions[name]!.hash);
+      expect(digest(ahead.functions[name]!.dir)).toBe(digest(bundles.functions[name]!.dir));
+      expect(ahead.functions[name]!.inputs).toEqual(bundles.functions[name]!.inputs);
+    }
+  });
 });
 
 describe('bundleFunctions / functionCode', () => {
@@ -192,6 +203,27 @@ describe('bundleFunctions / functionCode', () => {
     const placeholder = fs.readFileSync(path.join(dirs.orders!, 'index.js'), 'utf8');
     expect(placeholder).toContain('functions/orders was not bundled');
     expect(Object.keys(codeOf(stack))).toHaveLength(functionNames().length);
+  });
+
+  test('bundles built ahead and handed over are used as they are, without running esbuild again', async () => {
+    const ahead = await buildFunctionBundlesAsync();
+    tempDirs.push(ahead.outdir);
+    const incomplete = { ...ahead, functions: { orders: ahead.functions.orders! } };
+    expect(() => useFunctionBundles(incomplete)).toThrow(/lack functions\/authorizer, /);
+
+    useFunctionBundles(ahead);
+    const before = bundlingStats().esbuildCalls;
+    const app = testApp({ bundling: true, outdir: tempDir() });
+    const stack = stageWithFunctions(app, 'HandedOver');
+    expect(bundlingStats().esbuildCalls).toBe(before);
+    expect(bundleFunctions(stack).orders).toBe(ahead.functions.orders!.dir);
+    const code = codeOf(stack);
+    const assembly = app.synth();
+    for (const name of functionNames()) {
+      const [, key] = Object.entries(code).find(([id]) => id.startsWith(name.replace(/-/g, '')))!;
+      const asset = path.join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+      expect(digest(asset)).toBe(digest(ahead.functions[name]!.dir));
+    }
   });
 
   test('an unknown function name is an error naming the expected entry file', () => {
