@@ -10,10 +10,16 @@
  * So this module imports neither aws-cdk-lib nor the app before both are on their way.
  */
 import { buildFunctionBundlesAsync } from '../lib/constructs/function-bundles';
-import { ValidationProcess } from '../lib/compliance/validation-process';
+import { VALIDATION_CACHE_DIR, ValidationProcess } from '../lib/compliance/validation-process';
 
-// `cdk synth --no-validation` sets CDK_VALIDATION=false for the app.
-const validationProcess = process.env.CDK_VALIDATION === 'false' ? undefined : new ValidationProcess();
+// `cdk synth --no-validation` sets CDK_VALIDATION=false for the app. Templates validated by an
+// earlier synth are not validated again, unless CDK_VALIDATION_CACHE=off (npm run bench: cold runs).
+const validationProcess =
+  process.env.CDK_VALIDATION === 'false'
+    ? undefined
+    : new ValidationProcess({
+        cacheDir: process.env.CDK_VALIDATION_CACHE === 'off' ? undefined : VALIDATION_CACHE_DIR,
+      });
 // A benchmark switch (npm run bench), see ./synth-app.
 const bundles = process.env.CDK_BENCH_NO_BUNDLING === '1' ? undefined : buildFunctionBundlesAsync();
 

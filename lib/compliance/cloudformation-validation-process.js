@@ -2,30 +2,44 @@
 /**
  * The validation process of lib/compliance/validation-process.ts: aws-cdk-lib's own
  * CloudFormationValidatePlugin, started as soon as the app starts so that its engine (a 9 MB
- * WebAssembly module, ~1.5 s to start) is ready by the time the templates are written.
+ * WebAssembly module, ~0.7 s to start) is ready by the time the templates are written.
  *
- * Usage: node cloudformation-validation-process.js <exchange directory>. It starts the engine,
- * waits for `job.json` there (written by the app once the templates exist), validates them and
- * writes `reply.json`. It exits with its parent (IPC disconnect) or after replying.
+ * Usage: node cloudformation-validation-process.js <exchange directory> [<cache directory>]. It
+ * starts the engine, waits for `job.json` there (written by the app once the templates exist),
+ * validates them and writes `reply.json`. It exits with its parent (IPC disconnect) or after
+ * replying.
+ *
+ * With a cache directory, each template's findings are kept under a key of everything they depend
+ * on (the template's bytes, its stack's path, account and region, the aws-cdk-lib and engine
+ * versions), and a template seen before is not validated again: a synth after a change to one
+ * stack validates that stack's template only. The report is the same either way: the templates
+ * are validated one by one and their findings merged as the plugin merges them in one call.
  *
  * Plain CommonJS run by plain node: it needs no TypeScript loader and none of the project's code.
  * validation-process.ts starts it with the V8 flags that make it cheap (see there).
  */
 'use strict';
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
 /** How often the job file is looked for, once the engine is ready. */
 const POLL_MS = 5;
+/** Bump when the cache entries' format changes. */
+const CACHE_FORMAT = 1;
+/** Cache entries unused for this long are removed. */
+const CACHE_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
-const exchange = process.argv[2];
-if (!exchange) throw new Error('usage: cloudformation-validation-process.js <exchange directory>');
+const [exchange, cacheDir] = process.argv.slice(2);
+if (!exchange)
+  throw new Error('usage: cloudformation-validation-process.js <exchange directory> [<cache directory>]');
 // The app is gone (it failed, or was stopped): nothing will ever ask for a report.
 process.on('disconnect', () => process.exit(0));
 
 // The plugin's module is not in aws-cdk-lib's `exports` map; loading it by file path keeps this
 // process from importing all of aws-cdk-lib (the plugin's module loads only what it uses).
 const cdkRoot = path.dirname(require.resolve('aws-cdk-lib/package.json'));
+const cdkVersion = JSON.parse(fs.readFileSync(path.join(cdkRoot, 'package.json'), 'utf8')).version;
 const { CloudFormationValidatePlugin } = require(
   path.join(cdkRoot, 'core', 'lib', 'validation', 'cloudformation-validate-plugin.js')
 );
@@ -46,11 +60,108 @@ try {
 }
 const engineStartMs = performance.now() - engineStart;
 
-/** @param {string} name @param {unknown} value */
-function writeAtomically(name, value) {
-  const partial = path.join(exchange, `${name}.partial`);
+/** @param {string} file @param {unknown} value */
+function writeAtomically(file, value) {
+  const partial = `${file}.${process.pid}.partial`;
   fs.writeFileSync(partial, JSON.stringify(value));
-  fs.renameSync(partial, path.join(exchange, name));
+  fs.renameSync(partial, file);
+}
+
+/**
+ * @typedef {import('aws-cdk-lib').IPolicyValidationContext} Context
+ * @typedef {Context['stackTemplates'][number]} StackTemplate
+ * @typedef {import('aws-cdk-lib').PolicyViolation} Violation
+ */
+
+/** @param {StackTemplate} stack @param {string} template */
+function cacheKey(stack, template) {
+  return crypto
+    .createHash('sha256')
+    .update(
+      JSON.stringify([
+        CACHE_FORMAT,
+        cdkVersion,
+        plugin.version,
+        stack.stackConstructPath,
+        stack.accountId,
+        stack.region,
+      ])
+    )
+    .update('\0')
+    .update(template)
+    .digest('hex');
+}
+
+/**
+ * Merges the findings of the templates, in their order, as the plugin does within one call: one
+ * violation per rule, severity and description, listing every resource it was found on.
+ * @param {Violation[][]} perTemplate
+ * @returns {Violation[]}
+ */
+function merge(perTemplate) {
+  /** @type {Violation[]} */
+  const merged = [];
+  for (const violations of perTemplate) {
+    for (const violation of violations) {
+      const existing = merged.find(
+        (v) =>
+          v.ruleName === violation.ruleName &&
+          v.severity === violation.severity &&
+          v.description === violation.description
+      );
+      if (existing) existing.violatingResources.push(...violation.violatingResources);
+      else merged.push({ ...violation, violatingResources: [...violation.violatingResources] });
+    }
+  }
+  return merged;
+}
+
+/** @param {Context} context */
+function validate(context) {
+  /** @type {Array<{ file: string, violations: Violation[] }>} */
+  const fresh = [];
+  let cached = 0;
+  const perTemplate = context.stackTemplates.map((stack) => {
+    const template = fs.readFileSync(stack.templatePath, 'utf8');
+    const file = cacheDir && path.join(cacheDir, `${cacheKey(stack, template)}.json`);
+    if (file && fs.existsSync(file)) {
+      /** @type {Violation[]} */
+      const violations = JSON.parse(fs.readFileSync(file, 'utf8'));
+      cached++;
+      fs.utimesSync(file, new Date(), new Date());
+      // The same template may sit under another output folder than when it was cached.
+      for (const violation of violations) {
+        for (const resource of violation.violatingResources) resource.templatePath = stack.templatePath;
+      }
+      return violations;
+    }
+    const { violations } = plugin.validate({
+      ...context,
+      stackTemplates: [stack],
+      templatePaths: [stack.templatePath],
+    });
+    if (file) fresh.push({ file, violations });
+    return violations;
+  });
+  const violations = merge(perTemplate);
+  const success = violations.every((v) => v.severity !== 'error' && v.severity !== 'fatal');
+  return { report: { success, violations }, cached, fresh };
+}
+
+/** Stores the new entries and removes those unused for {@link CACHE_MAX_AGE_MS}. */
+function updateCache(/** @type {Array<{ file: string, violations: Violation[] }>} */ fresh) {
+  if (!cacheDir) return;
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    for (const { file, violations } of fresh) writeAtomically(file, violations);
+    const now = Date.now();
+    for (const name of fs.readdirSync(cacheDir)) {
+      const file = path.join(cacheDir, name);
+      if (now - fs.statSync(file).mtimeMs > CACHE_MAX_AGE_MS) fs.rmSync(file, { force: true });
+    }
+  } catch {
+    // A cache that cannot be written costs time on the next synth, not correctness.
+  }
 }
 
 const timer = setInterval(() => {
@@ -59,21 +170,27 @@ const timer = setInterval(() => {
   clearInterval(timer);
   /** @type {unknown} */
   let reply;
+  /** @type {Array<{ file: string, violations: Violation[] }>} */
+  let fresh = [];
   try {
-    /** @type {import('aws-cdk-lib').IPolicyValidationContext} */
+    /** @type {Context} */
     const context = JSON.parse(fs.readFileSync(jobFile, 'utf8'));
     const start = performance.now();
-    const report = plugin.validate(context);
+    const result = validate(context);
+    fresh = result.fresh;
     const stats = {
       templates: context.stackTemplates.length,
+      cachedTemplates: result.cached,
       engineStartMs: prestarted ? engineStartMs : undefined,
       validateMs: performance.now() - start,
       maxRssKb: process.resourceUsage().maxRSS,
     };
-    reply = { report, version: plugin.version, stats };
+    reply = { report: result.report, version: plugin.version, stats };
   } catch (error) {
     reply = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
-  writeAtomically('reply.json', reply);
+  writeAtomically(path.join(exchange, 'reply.json'), reply);
+  // After the reply: the app need not wait for the cache.
+  updateCache(fresh);
   process.exit(0);
 }, POLL_MS);

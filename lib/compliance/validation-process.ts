@@ -7,6 +7,18 @@ import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws
 
 const PROCESS_SCRIPT = path.join(__dirname, 'cloudformation-validation-process.js');
 /**
+ * Where the process keeps each template's findings (see cloudformation-validation-process.js):
+ * node_modules/.cache, ignored by git, where build tools keep such files.
+ */
+export const VALIDATION_CACHE_DIR = path.join(
+  __dirname,
+  '..',
+  '..',
+  'node_modules',
+  '.cache',
+  'cfn-validation'
+);
+/**
  * The engine is a 9 MB WebAssembly module that runs for about a second per synth; measured on
  * this project's 2-core machines, engine start and validation of the 13 templates (median of 3):
  * default 2.8 s wall / 4.0 s CPU, these flags 1.6 s wall / 1.6 s CPU.
@@ -27,6 +39,8 @@ const POLL_MS = 5;
 /** What the validation process measured (reported by `npm run bench`). */
 export interface ValidationStats {
   readonly templates: number;
+  /** Templates whose findings came from the cache (validated by an earlier synth). */
+  readonly cachedTemplates: number;
   /** Starting the engine ahead of the templates; undefined if it could not. */
   readonly engineStartMs?: number;
   /** Validating the templates (including the engine start if it was not started ahead). */
@@ -41,6 +55,14 @@ export interface ValidationReply {
   readonly version?: string;
   readonly stats?: ValidationStats;
   readonly error?: string;
+}
+
+export interface ValidationProcessOptions {
+  /**
+   * Keep each template's findings there, and validate only templates not seen before.
+   * @default - no cache: every template is validated
+   */
+  readonly cacheDir?: string;
 }
 
 /**
@@ -62,10 +84,16 @@ export class ValidationProcess {
   /** The templates handed over and not yet collected. */
   private inFlight: string | undefined;
 
-  constructor() {
+  constructor(options: ValidationProcessOptions = {}) {
     this.exchange = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-'));
+    const args = [
+      ...PROCESS_FLAGS,
+      PROCESS_SCRIPT,
+      this.exchange,
+      ...(options.cacheDir ? [options.cacheDir] : []),
+    ];
     // Plain node (no TypeScript loader); the IPC channel tells it when the app is gone.
-    this.child = spawn(process.execPath, [...PROCESS_FLAGS, PROCESS_SCRIPT, this.exchange], {
+    this.child = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     // Neither may keep the app alive: an app that fails before it synthesizes exits at once.
