@@ -1,10 +1,14 @@
 import * as fs from 'node:fs';
-import type { DynamoDbLocal } from './dynamodb-local';
+import type { GlobalState } from './global-setup';
 import { TEST_ASSEMBLY_ENV } from './test-assembly';
 
 export default async function globalTeardown(): Promise<void> {
-  const db = (globalThis as { __DYNAMODB_LOCAL__?: DynamoDbLocal }).__DYNAMODB_LOCAL__;
-  await db?.stop();
+  const state = globalThis as GlobalState;
+  await state.__DYNAMODB_LOCAL__?.stop();
+  // Its process may still run if no test read it (a run of a few files): wait, then remove it.
+  const failure = await state.__TEST_ASSEMBLY_SYNTH__;
   const assemblies = process.env[TEST_ASSEMBLY_ENV];
   if (assemblies) fs.rmSync(assemblies, { recursive: true, force: true });
+  // Loud even when no test read the assemblies.
+  if (failure) throw failure;
 }

@@ -21,27 +21,48 @@ export type TestAssembly = keyof typeof TEST_ASSEMBLIES;
 const ROOT = path.join(__dirname, '..', '..');
 const SYNTH_SCRIPT = path.join(__dirname, 'synth-test-assembly.ts');
 
+/** Written into the root by the global setup once the synth process exits: `done`, or `failed` with why. */
+const DONE_FILE = 'done';
+const FAILED_FILE = 'failed';
+/** How long a test waits for the global setup's synth before it fails. */
+const WAIT_MS = 120_000;
+
 /**
  * Synthesizes both assemblies into `root` in a separate Node.js process (tsx, as cdk.json runs the
- * app): it runs beside DynamoDB Local's start-up, and costs the same under either jest transform.
+ * app), so it costs the same under either jest transform. The global setup does not wait for it:
+ * it runs while DynamoDB Local starts and the first test files (which need no assembly) run;
+ * {@link testAssemblyDir} waits for it. Resolves when the process has exited, with its error if it
+ * failed (written into the root for the tests too).
  */
-export function synthTestAssemblies(root: string): Promise<void> {
-  return new Promise((resolve, reject) => {
+export function synthTestAssemblies(root: string): Promise<Error | undefined> {
+  return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', SYNTH_SCRIPT, root],
-      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: WAIT_MS },
       (error, stdout, stderr) => {
-        if (error) reject(new Error(`${SYNTH_SCRIPT} failed: ${error.message}\n${stdout}${stderr}`));
-        else resolve();
+        if (error) {
+          const failure = new Error(`${SYNTH_SCRIPT} failed: ${error.message}\n${stdout}${stderr}`);
+          fs.writeFileSync(path.join(root, FAILED_FILE), failure.message);
+          resolve(failure);
+        } else {
+          fs.writeFileSync(path.join(root, DONE_FILE), '');
+          resolve(undefined);
+        }
       }
     );
   });
 }
 
+/** Blocks this thread (a test file's module scope reads templates synchronously). */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
- * The directory of one of this run's assemblies. Throws when the global setup did not make it:
- * a test never falls back to something synthesized differently, or left over from another run.
+ * The directory of one of this run's assemblies, once the global setup's synth has finished.
+ * Throws when the synth failed or the global setup did not start one: a test never falls back to
+ * something synthesized differently, or left over from another run.
  */
 export function testAssemblyDir(assembly: TestAssembly): string {
   const root = process.env[TEST_ASSEMBLY_ENV];
@@ -50,9 +71,19 @@ export function testAssemblyDir(assembly: TestAssembly): string {
       `${TEST_ASSEMBLY_ENV} is not set: run the tests through jest (test/support/global-setup.ts synthesizes the app)`
     );
   }
+  const deadline = Date.now() + WAIT_MS;
+  while (!fs.existsSync(path.join(root, DONE_FILE))) {
+    if (fs.existsSync(path.join(root, FAILED_FILE))) {
+      throw new Error(fs.readFileSync(path.join(root, FAILED_FILE), 'utf8'));
+    }
+    if (!fs.existsSync(root) || Date.now() > deadline) {
+      throw new Error(`the global setup's synth into ${root} did not finish`);
+    }
+    sleep(20);
+  }
   const dir = path.join(root, TEST_ASSEMBLIES[assembly]);
   if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
-    throw new Error(`${dir} is not a cloud assembly (no manifest.json): the global setup's synth is missing`);
+    throw new Error(`${dir} is not a cloud assembly (no manifest.json)`);
   }
   return dir;
 }
