@@ -110,3 +110,32 @@ describe('build-reports/: the SBOM and the audit decision as a build artifact', 
     );
   });
 });
+
+// Moved from nag-reports.test.ts, which built this same synth-step pipeline for it alone.
+describe('nag-reports/: the cdk-nag reports as a build artifact', () => {
+  test('publishes the nag reports as a second output artifact of the Build action, beside cdk.out', () => {
+    const [pipelineResource] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
+    const build = (
+      pipelineResource!.Properties.Stages as Array<{
+        Name: string;
+        Actions: Array<{ OutputArtifacts: Array<{ Name: string }> }>;
+      }>
+    ).find((s) => s.Name === 'Build')!;
+    const outputs = build.Actions[0]!.OutputArtifacts.map((a) => a.Name);
+    // cdk.out, nag-reports/, build-reports/ (above).
+    expect(outputs).toHaveLength(3);
+
+    const [project] = Object.values(template.findResources('AWS::CodeBuild::Project')).filter((p) =>
+      JSON.stringify(p.Properties.Source).includes('cdk synth')
+    );
+    const spec = JSON.parse((project!.Properties.Source as { BuildSpec: string }).BuildSpec) as {
+      artifacts: { 'secondary-artifacts': Record<string, { 'base-directory': string; files: string[] }> };
+    };
+    expect(
+      Object.fromEntries(
+        Object.entries(spec.artifacts['secondary-artifacts']).map(([name, a]) => [name, a['base-directory']])
+      )
+    ).toMatchObject({ [outputs[0]!]: CLOUD_ASSEMBLY_DIR, [outputs[1]!]: NAG_REPORTS_DIR });
+    expect(spec.artifacts['secondary-artifacts'][outputs[1]!]!.files).toEqual(['**/*']);
+  });
+});
