@@ -4,16 +4,22 @@
  * CloudFormationValidatePlugin, started as soon as the app starts so that its engine (a 9 MB
  * WebAssembly module, ~0.7 s to start) is ready by the time the templates are written.
  *
- * Usage: node cloudformation-validation-process.js <exchange directory> [<cache directory>]. It
+ * Usage: node cloudformation-validation-process.js <exchange directory> [<options JSON>]. It
  * starts the engine, waits for `job.json` there (written by the app once the templates exist),
  * validates them and writes `reply.json`. It exits with its parent (IPC disconnect) or after
  * replying.
  *
- * With a cache directory, each template's findings are kept under a key of everything they depend
+ * With a cache directory (option cacheDir), each template's findings are kept under a key of everything they depend
  * on (the template's bytes, its stack's path, account and region, the aws-cdk-lib and engine
  * versions), and a template seen before is not validated again: a synth after a change to one
  * stack validates that stack's template only. The report is the same either way: the templates
  * are validated one by one and their findings merged as the plugin merges them in one call.
+ *
+ * While the app constructs and synthesizes, the process also validates ahead the templates of the
+ * nested assemblies the app has finished (CDK Pipelines synthesizes each stage's assembly before
+ * the pipeline's own template), found in the app's output folder (option outdir): when the job arrives,
+ * only the templates written last are left. A template is used as validated ahead only if its
+ * bytes, stack path, account and region are those of the job.
  *
  * Plain CommonJS run by plain node: it needs no TypeScript loader and none of the project's code.
  * validation-process.ts starts it with the V8 flags that make it cheap (see there).
@@ -30,9 +36,11 @@ const CACHE_FORMAT = 1;
 /** Cache entries unused for this long are removed. */
 const CACHE_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
-const [exchange, cacheDir] = process.argv.slice(2);
+const [exchange, optionsJson] = process.argv.slice(2);
 if (!exchange)
-  throw new Error('usage: cloudformation-validation-process.js <exchange directory> [<cache directory>]');
+  throw new Error('usage: cloudformation-validation-process.js <exchange directory> [<options JSON>]');
+/** @type {{ cacheDir?: string, outdir?: string }} see ValidationProcessOptions */
+const { cacheDir, outdir } = JSON.parse(optionsJson ?? '{}');
 // The app is gone (it failed, or was stopped): nothing will ever ask for a report.
 process.on('disconnect', () => process.exit(0));
 
@@ -59,6 +67,15 @@ try {
   // A future aws-cdk-lib without this private method: validate() starts the engine itself.
 }
 const engineStartMs = performance.now() - engineStart;
+
+/** Nested assemblies are written by this synth if their manifest is newer than this process. */
+const processStart = Date.now() - performance.now();
+/** Nested assembly folders validated ahead. */
+const assembliesAhead = new Set();
+/** Findings of the templates validated ahead, by cache key. */
+const validatedAhead = new Map();
+/** @type {string[]} The template files validated ahead. */
+const progress = [];
 
 /** @param {string} file @param {unknown} value */
 function writeAtomically(file, value) {
@@ -116,14 +133,78 @@ function merge(perTemplate) {
   return merged;
 }
 
+/** @param {Context} context @param {StackTemplate} stack @returns {Violation[]} */
+function validateOne(context, stack) {
+  return plugin.validate({ ...context, stackTemplates: [stack], templatePaths: [stack.templatePath] })
+    .violations;
+}
+
+/** Validates the templates of the nested assemblies finished since the last look. */
+function validateAhead() {
+  if (!outdir) return;
+  let folders;
+  try {
+    folders = fs
+      .readdirSync(outdir)
+      .filter((name) => name.startsWith('assembly-') && !assembliesAhead.has(name));
+  } catch {
+    return; // Not created yet.
+  }
+  for (const folder of folders) {
+    const manifestFile = path.join(outdir, folder, 'manifest.json');
+    /** @type {{ artifacts?: Record<string, { type: string, environment?: string, displayName?: string, properties?: { templateFile?: string } }> }} */
+    let manifest;
+    try {
+      // Older: left by an earlier synth, and maybe rewritten by this one later.
+      if (fs.statSync(manifestFile).mtimeMs < processStart) continue;
+      manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    } catch {
+      continue; // Not written (completely) yet.
+    }
+    assembliesAhead.add(folder);
+    /** @type {string[]} */
+    const templates = [];
+    for (const artifact of Object.values(manifest.artifacts ?? {})) {
+      const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
+      const templateFile = artifact.properties?.templateFile;
+      if (artifact.type !== 'aws:cloudformation:stack' || !env || !templateFile || !artifact.displayName)
+        continue;
+      /** @type {StackTemplate} */
+      const stack = {
+        stackConstructPath: artifact.displayName,
+        templatePath: path.join(outdir, folder, templateFile),
+        accountId: env[1] ?? '',
+        region: env[2] ?? '',
+      };
+      const template = fs.readFileSync(stack.templatePath, 'utf8');
+      const key = cacheKey(stack, template);
+      if (validatedAhead.has(key) || (cacheDir && fs.existsSync(path.join(cacheDir, `${key}.json`))))
+        continue;
+      const context = {
+        templatePaths: [stack.templatePath],
+        stackTemplates: [stack],
+        accountId: '',
+        region: '',
+      };
+      validatedAhead.set(key, validateOne(/** @type {Context} */ (/** @type {unknown} */ (context)), stack));
+      templates.push(stack.templatePath);
+    }
+    // What was validated ahead, for the app's information (ValidationProcess.validatedAhead()).
+    progress.push(...templates);
+    writeAtomically(path.join(exchange, 'ahead.json'), progress);
+  }
+}
+
 /** @param {Context} context */
 function validate(context) {
   /** @type {Array<{ file: string, violations: Violation[] }>} */
   const fresh = [];
   let cached = 0;
+  let ahead = 0;
   const perTemplate = context.stackTemplates.map((stack) => {
     const template = fs.readFileSync(stack.templatePath, 'utf8');
-    const file = cacheDir && path.join(cacheDir, `${cacheKey(stack, template)}.json`);
+    const key = cacheKey(stack, template);
+    const file = cacheDir && path.join(cacheDir, `${key}.json`);
     if (file && fs.existsSync(file)) {
       /** @type {Violation[]} */
       const violations = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -135,17 +216,15 @@ function validate(context) {
       }
       return violations;
     }
-    const { violations } = plugin.validate({
-      ...context,
-      stackTemplates: [stack],
-      templatePaths: [stack.templatePath],
-    });
+    const early = validatedAhead.get(key);
+    if (early) ahead++;
+    const violations = early ?? validateOne(context, stack);
     if (file) fresh.push({ file, violations });
     return violations;
   });
   const violations = merge(perTemplate);
   const success = violations.every((v) => v.severity !== 'error' && v.severity !== 'fatal');
-  return { report: { success, violations }, cached, fresh };
+  return { report: { success, violations }, cached, ahead, fresh };
 }
 
 /** Stores the new entries and removes those unused for {@link CACHE_MAX_AGE_MS}. */
@@ -166,7 +245,10 @@ function updateCache(/** @type {Array<{ file: string, violations: Violation[] }>
 
 const timer = setInterval(() => {
   const jobFile = path.join(exchange, 'job.json');
-  if (!fs.existsSync(jobFile)) return;
+  if (!fs.existsSync(jobFile)) {
+    validateAhead();
+    return;
+  }
   clearInterval(timer);
   /** @type {unknown} */
   let reply;
@@ -181,6 +263,7 @@ const timer = setInterval(() => {
     const stats = {
       templates: context.stackTemplates.length,
       cachedTemplates: result.cached,
+      validatedAhead: result.ahead,
       engineStartMs: prestarted ? engineStartMs : undefined,
       validateMs: performance.now() - start,
       maxRssKb: process.resourceUsage().maxRSS,

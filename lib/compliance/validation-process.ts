@@ -31,6 +31,8 @@ export const VALIDATION_CACHE_DIR = path.join(
 const PROCESS_FLAGS = ['--liftoff-only', '--single-threaded'];
 const JOB_FILE = 'job.json';
 const REPLY_FILE = 'reply.json';
+/** The templates validated ahead so far (see cloudformation-validation-process.js). */
+const AHEAD_FILE = 'ahead.json';
 /** Longest wait for the report before synth fails (the 13 templates take ~1 s). */
 const VALIDATION_TIMEOUT_MS = 5 * 60 * 1000;
 /** How often the reply file is looked for while the app waits. */
@@ -41,6 +43,8 @@ export interface ValidationStats {
   readonly templates: number;
   /** Templates whose findings came from the cache (validated by an earlier synth). */
   readonly cachedTemplates: number;
+  /** Templates validated while the app was still synthesizing (nested assemblies written first). */
+  readonly validatedAhead: number;
   /** Starting the engine ahead of the templates; undefined if it could not. */
   readonly engineStartMs?: number;
   /** Validating the templates (including the engine start if it was not started ahead). */
@@ -63,6 +67,12 @@ export interface ValidationProcessOptions {
    * @default - no cache: every template is validated
    */
   readonly cacheDir?: string;
+  /**
+   * Where the app writes the cloud assembly: the process validates the nested assemblies' templates
+   * there as soon as they are written (CDK Pipelines writes each stage's before the pipeline's).
+   * @default - $CDK_OUTDIR, which the CLI sets; none: only when the job arrives
+   */
+  readonly outdir?: string;
 }
 
 /**
@@ -86,12 +96,8 @@ export class ValidationProcess {
 
   constructor(options: ValidationProcessOptions = {}) {
     this.exchange = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-'));
-    const args = [
-      ...PROCESS_FLAGS,
-      PROCESS_SCRIPT,
-      this.exchange,
-      ...(options.cacheDir ? [options.cacheDir] : []),
-    ];
+    const processOptions = { cacheDir: options.cacheDir, outdir: options.outdir ?? process.env.CDK_OUTDIR };
+    const args = [...PROCESS_FLAGS, PROCESS_SCRIPT, this.exchange, JSON.stringify(processOptions)];
     // Plain node (no TypeScript loader); the IPC channel tells it when the app is gone.
     this.child = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -139,6 +145,18 @@ export class ValidationProcess {
     const reply = JSON.parse(fs.readFileSync(replyFile, 'utf8')) as ValidationReply;
     this.dispose();
     return reply;
+  }
+
+  /**
+   * The template files the process has validated ahead so far: those of the nested assemblies
+   * (CDK Pipelines' stages) written by this synth in the output folder, before the job arrives.
+   */
+  public validatedAhead(): readonly string[] {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.exchange, AHEAD_FILE), 'utf8')) as string[];
+    } catch {
+      return []; // None yet, or the process is gone.
+    }
   }
 
   private dispose(): void {

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
+import { type Construct } from 'constructs';
 import {
   addCloudFormationValidation,
   BackgroundCloudFormationValidation,
@@ -42,6 +43,19 @@ interface SynthOptions {
   readonly stacks?: readonly string[];
 }
 
+const ENV = { account: '111111111111', region: 'us-east-1' };
+
+/** A stack holding a queue whose properties break the CloudFormation schema (F3002 and F3012). */
+function brokenQueueStack(scope: Construct, id: string, acknowledge?: string): Stack {
+  const stack = new Stack(scope, id, { env: ENV });
+  const queue = new CfnResource(stack, 'Queue', {
+    type: 'AWS::SQS::Queue',
+    properties: { NotAProperty: 1, VisibilityTimeout: 'soon' },
+  });
+  if (acknowledge) Validations.of(queue).acknowledge({ id: acknowledge, reason: 'test of acknowledgements' });
+  return stack;
+}
+
 interface SynthResult {
   readonly report: Report;
   readonly stats?: BackgroundCloudFormationValidation['stats'];
@@ -77,16 +91,7 @@ function synthBrokenQueues(mode: Mode, options: SynthOptions = {}): SynthResult 
             })
         )
       : undefined;
-  for (const id of stacks) {
-    const stack = new Stack(app, id, { env: { account: '111111111111', region: 'us-east-1' } });
-    const queue = new CfnResource(stack, 'Queue', {
-      type: 'AWS::SQS::Queue',
-      properties: { NotAProperty: 1, VisibilityTimeout: 'soon' },
-    });
-    if (options.acknowledge) {
-      Validations.of(queue).acknowledge({ id: options.acknowledge, reason: 'test of acknowledgements' });
-    }
-  }
+  for (const id of stacks) brokenQueueStack(app, id, options.acknowledge);
   // Under jest the framework throws on a failing validation (a CLI run sets the exit code instead),
   // after writing the report.
   expect(() => app.synth()).toThrow(/validation-report.json/);
@@ -157,5 +162,47 @@ describe('CloudFormation validation in a separate process', () => {
     ]);
     // One entry per template: the new one was added.
     expect(fs.readdirSync(cacheDir).filter((file) => file.endsWith('.json'))).toHaveLength(3);
+  });
+});
+
+describe('validation ahead of the job', () => {
+  test('a nested assembly written before the rest (a pipeline stage) is validated while the app goes on', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-test-'));
+    const validationProcess = new ValidationProcess({ outdir });
+    const app = new App({
+      outdir,
+      builtinCloudFormationValidation: false,
+      context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
+    });
+    const plugin = addCloudFormationValidation(
+      app,
+      new BackgroundCloudFormationValidation(validationProcess)
+    );
+    const stage = new Stage(app, 'Early');
+    brokenQueueStack(stage, 'Broken');
+    brokenQueueStack(app, 'Late');
+    stage.synth(); // as CDK Pipelines does when a stage is added to the pipeline
+
+    const sleeper = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const deadline = Date.now() + 30_000;
+    while (validationProcess.validatedAhead().length === 0 && Date.now() < deadline) {
+      Atomics.wait(sleeper, 0, 0, 20);
+    }
+    expect(validationProcess.validatedAhead()).toEqual([
+      expect.stringMatching(/assembly-Early\/EarlyBroken[0-9A-F]+\.template\.json$/),
+    ]);
+
+    expect(() => app.synth()).toThrow(/validation-report.json/);
+    expect(plugin.stats).toMatchObject({ templates: 2, validatedAhead: 1, cachedTemplates: 0 });
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, VALIDATION_REPORT_FILE), 'utf8')) as Report;
+    fs.rmSync(outdir, { recursive: true, force: true });
+    const finding = (rule: string, stack: string): RegExp =>
+      new RegExp(`^CloudFormation Validate failure error ${rule} ${stack}/Queue: `);
+    expect(findings(report)).toEqual([
+      expect.stringMatching(finding('F3002', 'Late')),
+      expect.stringMatching(finding('F3002', 'Early/Broken')),
+      expect.stringMatching(finding('F3012', 'Late')),
+      expect.stringMatching(finding('F3012', 'Early/Broken')),
+    ]);
   });
 });
