@@ -195,13 +195,47 @@ function validateAhead() {
   }
 }
 
+/**
+ * The templates in the order aws-cdk-lib hands them to its built-in plugin, so that the merged
+ * findings list their resources in the same order. A plugin registered on the App (this one) gets
+ * the root assembly's stacks first and then the nested assemblies'; the built-in plugin gets them
+ * assembly by assembly in post-order, a nested assembly (a pipeline stage) before the one holding it.
+ * Nested assemblies are folders inside their parent's folder.
+ * @param {readonly StackTemplate[]} stackTemplates
+ */
+function builtInOrder(stackTemplates) {
+  const folders = stackTemplates.map((stack) => path.dirname(stack.templatePath));
+  const root = folders.reduce((a, b) => (b.length < a.length ? b : a), folders[0] ?? '');
+  /** @type {Map<string, string[]>} each folder's nested folders, in order of appearance */
+  const nested = new Map();
+  for (const folder of folders) {
+    for (let child = folder; child !== root && child.startsWith(root); child = path.dirname(child)) {
+      const parent = path.dirname(child);
+      const siblings = nested.get(parent) ?? [];
+      if (!siblings.includes(child)) siblings.push(child);
+      nested.set(parent, siblings);
+    }
+  }
+  /** @type {Map<string, number>} */
+  const rank = new Map();
+  /** @param {string} folder */
+  const postOrder = (folder) => {
+    for (const child of nested.get(folder) ?? []) postOrder(child);
+    rank.set(folder, rank.size);
+  };
+  postOrder(root);
+  return [...stackTemplates].sort(
+    (a, b) => (rank.get(path.dirname(a.templatePath)) ?? 0) - (rank.get(path.dirname(b.templatePath)) ?? 0)
+  );
+}
+
 /** @param {Context} context */
 function validate(context) {
   /** @type {Array<{ file: string, violations: Violation[] }>} */
   const fresh = [];
   let cached = 0;
   let ahead = 0;
-  const perTemplate = context.stackTemplates.map((stack) => {
+  const perTemplate = builtInOrder(context.stackTemplates).map((stack) => {
     const template = fs.readFileSync(stack.templatePath, 'utf8');
     const key = cacheKey(stack, template);
     const file = cacheDir && path.join(cacheDir, `${key}.json`);
@@ -227,7 +261,7 @@ function validate(context) {
   return { report: { success, violations }, cached, ahead, fresh };
 }
 
-/** Stores the new entries and removes those unused for {@link CACHE_MAX_AGE_MS}. */
+/** Stores the new entries (a few ms) and removes those unused for {@link CACHE_MAX_AGE_MS}. */
 function updateCache(/** @type {Array<{ file: string, violations: Violation[] }>} */ fresh) {
   if (!cacheDir) return;
   try {
@@ -272,8 +306,8 @@ const timer = setInterval(() => {
   } catch (error) {
     reply = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
-  writeAtomically(path.join(exchange, 'reply.json'), reply);
-  // After the reply: the app need not wait for the cache.
+  // Before the reply: once the app has it, it may end this process.
   updateCache(fresh);
+  writeAtomically(path.join(exchange, 'reply.json'), reply);
   process.exit(0);
 }, POLL_MS);

@@ -39,7 +39,9 @@ interface SynthOptions {
   readonly acknowledge?: string;
   /** The separate process's cache of findings. @default - none */
   readonly cacheDir?: string;
-  /** One stack with a broken queue per name. @default ['Broken', 'AlsoBroken'] */
+  /** Wait until the process has validated the stage's template ahead. @default false */
+  readonly waitForAhead?: boolean;
+  /** Top-level stacks with a broken queue, beside the stage's. @default ['Late'] */
   readonly stacks?: readonly string[];
 }
 
@@ -59,50 +61,64 @@ function brokenQueueStack(scope: Construct, id: string, acknowledge?: string): S
 interface SynthResult {
   readonly report: Report;
   readonly stats?: BackgroundCloudFormationValidation['stats'];
+  /** The templates the process validated before the job arrived. */
+  readonly validatedAhead?: readonly string[];
 }
 
 /**
- * One App with stacks holding a queue whose properties break the CloudFormation schema (the same
- * findings in two templates: the plugin merges them into one violation); returns its report.
+ * One App shaped like the pipeline's: a stage ('Early', one stack) whose assembly is written first,
+ * as CDK Pipelines does when a stage is added, and top-level stacks. Every stack holds a queue whose
+ * properties break the CloudFormation schema: the same findings in every template, which the plugin
+ * merges into one violation per finding. Returns the validation report.
  */
 function synthBrokenQueues(mode: Mode, options: SynthOptions = {}): SynthResult {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-test-'));
-  const stacks = options.stacks ?? ['Broken', 'AlsoBroken'];
+  const stacks = options.stacks ?? ['Late'];
   // As in cdk.json: findings of the built-in rules are errors, not warnings.
   const app = new App({
     outdir,
     builtinCloudFormationValidation: mode === 'built-in',
     context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
   });
+  const validationProcess =
+    mode === 'separate process' ? new ValidationProcess({ cacheDir: options.cacheDir, outdir }) : undefined;
   // In the separate-process mode, a plugin between the dispatcher and the collector (as cdk-nag in bin/app.ts).
   const between: string[] = [];
   const plugin =
-    mode === 'separate process'
-      ? addCloudFormationValidation(
-          app,
-          new BackgroundCloudFormationValidation(new ValidationProcess({ cacheDir: options.cacheDir })),
-          () =>
-            Validations.of(app).addPlugins({
-              name: 'Between',
-              validate: (context) => {
-                between.push(...context.templatePaths.map((file) => path.basename(file)));
-                return { success: true, violations: [] };
-              },
-            })
-        )
-      : undefined;
+    validationProcess &&
+    addCloudFormationValidation(app, new BackgroundCloudFormationValidation(validationProcess), () =>
+      Validations.of(app).addPlugins({
+        name: 'Between',
+        validate: (context) => {
+          between.push(...context.templatePaths);
+          return { success: true, violations: [] };
+        },
+      })
+    );
+  const stage = new Stage(app, 'Early');
+  brokenQueueStack(stage, 'Broken', options.acknowledge);
   for (const id of stacks) brokenQueueStack(app, id, options.acknowledge);
+
+  stage.synth();
+  // The process validates the stage's template ahead (unless it is cached): waits for it to say so.
+  const sleeper = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const deadline = Date.now() + (options.waitForAhead ? 30_000 : 0);
+  while (validationProcess?.validatedAhead().length === 0 && Date.now() < deadline) {
+    Atomics.wait(sleeper, 0, 0, 20);
+  }
+  const validatedAhead = validationProcess?.validatedAhead();
+
   // Under jest the framework throws on a failing validation (a CLI run sets the exit code instead),
   // after writing the report.
   expect(() => app.synth()).toThrow(/validation-report.json/);
   if (plugin) {
-    expect(between.sort()).toEqual(stacks.map((id) => `${id}.template.json`).sort());
+    expect(between).toHaveLength(stacks.length + 1);
     // The engine was running before the templates arrived.
-    expect(plugin.stats).toMatchObject({ templates: stacks.length, engineStartMs: expect.any(Number) });
+    expect(plugin.stats).toMatchObject({ templates: stacks.length + 1, engineStartMs: expect.any(Number) });
   }
   const report = JSON.parse(fs.readFileSync(path.join(outdir, VALIDATION_REPORT_FILE), 'utf8')) as Report;
   fs.rmSync(outdir, { recursive: true, force: true });
-  return { report, stats: plugin?.stats };
+  return { report, stats: plugin?.stats, validatedAhead };
 }
 
 /** The findings without what differs between runs (stack traces, library versions). */
@@ -123,16 +139,10 @@ describe('CloudFormation validation in a separate process', () => {
 
   const builtIn = findings(synthBrokenQueues('built-in').report);
   // Acknowledges one of the two findings: the other must still fail the synth.
-  const cold = synthBrokenQueues('separate process', {
-    acknowledge: 'CloudFormation-Validate::F3002',
-    cacheDir,
-  });
-  // The same two templates again, and a third, new one.
-  const warm = synthBrokenQueues('separate process', {
-    acknowledge: 'CloudFormation-Validate::F3002',
-    cacheDir,
-    stacks: ['Broken', 'AlsoBroken', 'New'],
-  });
+  const acknowledge = 'CloudFormation-Validate::F3002';
+  const cold = synthBrokenQueues('separate process', { acknowledge, cacheDir, waitForAhead: true });
+  // The same two templates again (the stage's not even validated ahead: it is cached), and a new one.
+  const warm = synthBrokenQueues('separate process', { acknowledge, cacheDir, stacks: ['Late', 'New'] });
   const finding = (rule: string, stack: string, text: string): string =>
     `CloudFormation Validate failure error ${rule} ${stack}/Queue: ${text}`;
   const F3002 = "NotAProperty: Additional properties are not allowed ('NotAProperty' was unexpected)";
@@ -141,68 +151,33 @@ describe('CloudFormation validation in a separate process', () => {
   test('the built-in validation finds both schema errors, as errors that fail the synth', () => {
     // One violation per finding, naming the queue of each template.
     expect(builtIn).toEqual([
-      finding('F3002', 'AlsoBroken', F3002),
-      finding('F3002', 'Broken', F3002),
-      finding('F3012', 'AlsoBroken', F3012),
-      finding('F3012', 'Broken', F3012),
+      finding('F3002', 'Early/Broken', F3002),
+      finding('F3002', 'Late', F3002),
+      finding('F3012', 'Early/Broken', F3012),
+      finding('F3012', 'Late', F3012),
     ]);
   });
 
   test('the process reports the same findings, and honours acknowledgements under the built-in ids', () => {
     expect(findings(cold.report)).toEqual(builtIn.filter((f) => !f.includes('F3002')));
-    expect(cold.stats).toMatchObject({ templates: 2, cachedTemplates: 0 });
+  });
+
+  test("the stage's template was validated while the app went on, the rest when the job arrived", () => {
+    expect(cold.validatedAhead).toEqual([
+      expect.stringMatching(/assembly-Early\/EarlyBroken[0-9A-F]+\.template\.json$/),
+    ]);
+    expect(cold.stats).toMatchObject({ templates: 2, validatedAhead: 1, cachedTemplates: 0 });
   });
 
   test('a template validated before is not validated again: its findings come from the cache', () => {
-    expect(warm.stats).toMatchObject({ templates: 3, cachedTemplates: 2 });
+    expect(warm.validatedAhead).toEqual([]);
+    expect(warm.stats).toMatchObject({ templates: 3, validatedAhead: 0, cachedTemplates: 2 });
     expect(findings(warm.report)).toEqual([
-      finding('F3012', 'AlsoBroken', F3012),
-      finding('F3012', 'Broken', F3012),
+      finding('F3012', 'Early/Broken', F3012),
+      finding('F3012', 'Late', F3012),
       finding('F3012', 'New', F3012),
     ]);
     // One entry per template: the new one was added.
     expect(fs.readdirSync(cacheDir).filter((file) => file.endsWith('.json'))).toHaveLength(3);
-  });
-});
-
-describe('validation ahead of the job', () => {
-  test('a nested assembly written before the rest (a pipeline stage) is validated while the app goes on', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-test-'));
-    const validationProcess = new ValidationProcess({ outdir });
-    const app = new App({
-      outdir,
-      builtinCloudFormationValidation: false,
-      context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
-    });
-    const plugin = addCloudFormationValidation(
-      app,
-      new BackgroundCloudFormationValidation(validationProcess)
-    );
-    const stage = new Stage(app, 'Early');
-    brokenQueueStack(stage, 'Broken');
-    brokenQueueStack(app, 'Late');
-    stage.synth(); // as CDK Pipelines does when a stage is added to the pipeline
-
-    const sleeper = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const deadline = Date.now() + 30_000;
-    while (validationProcess.validatedAhead().length === 0 && Date.now() < deadline) {
-      Atomics.wait(sleeper, 0, 0, 20);
-    }
-    expect(validationProcess.validatedAhead()).toEqual([
-      expect.stringMatching(/assembly-Early\/EarlyBroken[0-9A-F]+\.template\.json$/),
-    ]);
-
-    expect(() => app.synth()).toThrow(/validation-report.json/);
-    expect(plugin.stats).toMatchObject({ templates: 2, validatedAhead: 1, cachedTemplates: 0 });
-    const report = JSON.parse(fs.readFileSync(path.join(outdir, VALIDATION_REPORT_FILE), 'utf8')) as Report;
-    fs.rmSync(outdir, { recursive: true, force: true });
-    const finding = (rule: string, stack: string): RegExp =>
-      new RegExp(`^CloudFormation Validate failure error ${rule} ${stack}/Queue: `);
-    expect(findings(report)).toEqual([
-      expect.stringMatching(finding('F3002', 'Late')),
-      expect.stringMatching(finding('F3002', 'Early/Broken')),
-      expect.stringMatching(finding('F3012', 'Late')),
-      expect.stringMatching(finding('F3012', 'Early/Broken')),
-    ]);
   });
 });
