@@ -10,7 +10,7 @@ import { measureModuleLoad } from './support/module-load';
 
 /**
  * Fresh processes per function (`npm run bench` reports the median of 20; this stays quick): the
- * budgets sit about 3x above the idle medians, so the fastest of 3 is a stable check.
+ * budgets sit about twice above the idle CPU medians, so the fastest of 3 is a stable check.
  */
 const RUNS = 3;
 
