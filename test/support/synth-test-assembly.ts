@@ -10,15 +10,27 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cdkJsonContext, synthesizeAssembly } from '../../scripts/diagram/io';
 import { NO_STACK_TRACES, synthAllStages } from './app';
-import { TEST_ASSEMBLIES } from './test-assembly';
+import { DONE_FILE, FAILED_FILE, TEST_ASSEMBLIES } from './test-assembly';
+
+const SYNTH_SCRIPT_NAME = 'test/support/synth-test-assembly.ts';
 
 const root = process.argv[2];
 if (!root || !fs.existsSync(root)) throw new Error('usage: synth-test-assembly.ts <existing directory>');
 
-// As the template tests built it in every file: bundling and CloudFormation validation off.
-synthAllStages({ outdir: path.join(root, TEST_ASSEMBLIES.stages) }).app.synth();
+try {
+  // As the template tests built it in every file: bundling and CloudFormation validation off.
+  synthAllStages({ outdir: path.join(root, TEST_ASSEMBLIES.stages) }).app.synth();
 
-// `npm run diagram`'s own synth (into a new temporary directory), moved under the root. Creation
-// stack traces only go into the manifest's metadata, which the diagrams do not read.
-const pipeline = synthesizeAssembly({ ...cdkJsonContext(), ...NO_STACK_TRACES });
-fs.renameSync(pipeline, path.join(root, TEST_ASSEMBLIES.pipeline));
+  // `npm run diagram`'s own synth (into a new temporary directory), moved under the root. Creation
+  // stack traces only go into the manifest's metadata, which the diagrams do not read.
+  const pipeline = synthesizeAssembly({ ...cdkJsonContext(), ...NO_STACK_TRACES });
+  fs.renameSync(pipeline, path.join(root, TEST_ASSEMBLIES.pipeline));
+
+  fs.writeFileSync(path.join(root, DONE_FILE), '');
+} catch (error) {
+  fs.writeFileSync(
+    path.join(root, FAILED_FILE),
+    `${SYNTH_SCRIPT_NAME} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+  );
+  process.exitCode = 1;
+}

@@ -21,9 +21,13 @@ export type TestAssembly = keyof typeof TEST_ASSEMBLIES;
 const ROOT = path.join(__dirname, '..', '..');
 const SYNTH_SCRIPT = path.join(__dirname, 'synth-test-assembly.ts');
 
-/** Written into the root by the global setup once the synth process exits: `done`, or `failed` with why. */
-const DONE_FILE = 'done';
-const FAILED_FILE = 'failed';
+/**
+ * Written into the root by the synth process itself when it ends: `done`, or `failed` with why.
+ * Not by the global setup: when jest runs the tests in band, a waiting test blocks jest's own
+ * process, which could then never see the synth process exit.
+ */
+export const DONE_FILE = 'done';
+export const FAILED_FILE = 'failed';
 /** How long a test waits for the global setup's synth before it fails. */
 const WAIT_MS = 120_000;
 
@@ -32,7 +36,7 @@ const WAIT_MS = 120_000;
  * app), so it costs the same under either jest transform. The global setup does not wait for it:
  * it runs while DynamoDB Local starts and the first test files (which need no assembly) run;
  * {@link testAssemblyDir} waits for it. Resolves when the process has exited, with its error if it
- * failed (written into the root for the tests too).
+ * failed.
  */
 export function synthTestAssemblies(root: string): Promise<Error | undefined> {
   return new Promise((resolve) => {
@@ -41,14 +45,13 @@ export function synthTestAssemblies(root: string): Promise<Error | undefined> {
       ['--import', 'tsx', SYNTH_SCRIPT, root],
       { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: WAIT_MS },
       (error, stdout, stderr) => {
-        if (error) {
-          const failure = new Error(`${SYNTH_SCRIPT} failed: ${error.message}\n${stdout}${stderr}`);
+        if (!error) return resolve(undefined);
+        const failure = new Error(`${SYNTH_SCRIPT} failed: ${error.message}\n${stdout}${stderr}`);
+        // Unless the process said why itself (it was killed, or tsx failed before the script ran).
+        if (!fs.existsSync(path.join(root, FAILED_FILE))) {
           fs.writeFileSync(path.join(root, FAILED_FILE), failure.message);
-          resolve(failure);
-        } else {
-          fs.writeFileSync(path.join(root, DONE_FILE), '');
-          resolve(undefined);
         }
+        resolve(failure);
       }
     );
   });
