@@ -2,19 +2,19 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { collectAcknowledgements } from '../../lib/compliance/nag-gate';
-import { type EnvironmentName } from '../../lib/config';
+import { collectAcknowledgements } from '../../../lib/compliance/nag-gate';
+import { type EnvironmentName } from '../../../lib/config';
 import {
   ApiWaf,
   type ApiWafProps,
   WAF_LOG_GROUP_PREFIX,
   WAF_MANAGED_RULE_GROUPS,
   WAF_REDACTED_HEADERS,
-} from '../../lib/constructs/api-waf';
-import { WAF_BLOCKED_REQUESTS_THRESHOLD } from '../../lib/stacks/monitoring-stack';
-import { synthAllStages, templateOf } from '../support/app';
+} from '../../../lib/constructs/api-waf';
+import { WAF_BLOCKED_REQUESTS_THRESHOLD } from '../../../lib/stacks/monitoring-stack';
+import { templateOf } from '../../support/app';
+import { configs, stages } from './stages-fixture';
 
-const { configs, stages } = synthAllStages();
 const WITH_WAF = ['staging', 'prod'] as const satisfies readonly EnvironmentName[];
 
 type Resource = {

@@ -1,27 +1,27 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { type IConstruct } from 'constructs';
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../lib/config';
 import {
   CANARY_ARTIFACTS_EXPIRATION,
   CANARY_RUNTIME,
   CANARY_USERNAME,
   canaryCode,
-} from '../../lib/constructs/api-canary';
-import { FUNCTION_RUNTIME } from '../../lib/constructs/app-function';
+} from '../../../lib/constructs/api-canary';
+import { FUNCTION_RUNTIME } from '../../../lib/constructs/app-function';
 import {
   CANARY_USER_PROVIDER_ACTIONS,
   CANARY_USER_RESOURCE_TYPE,
   CANARY_USER_SERVICE_TIMEOUT,
-} from '../../lib/constructs/canary-user';
-import { synthAllStages, templateOf } from '../support/app';
+} from '../../../lib/constructs/canary-user';
+import { templateOf } from '../../support/app';
+import { configs, stages } from './stages-fixture';
 
 /**
  * The API canary (CloudWatch Synthetics) of every environment: what it runs, how often, with which
  * credentials, where its artifacts go, and the Monitoring stack's alarm on it. The deploy guard on
- * it is asserted with the other guards (canary-deployment.test.ts).
+ * it is asserted with the other guards (suites/canary-deployment.ts).
  */
-const { configs, stages } = synthAllStages();
 const ALL_ENVS = ENVIRONMENT_NAMES.map((env) => [env] as const);
 const api = (env: EnvironmentName) => templateOf(stages[env].api);
 const monitoring = (env: EnvironmentName) => templateOf(stages[env].monitoring);

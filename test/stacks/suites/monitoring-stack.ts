@@ -1,16 +1,16 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ENVIRONMENT_NAMES } from '../../lib/config';
+import { ENVIRONMENT_NAMES } from '../../../lib/config';
 import {
   ALARM_TOPIC_DISPLAY_NAME,
   BUSINESS_METRICS_SERVICE_NAME,
   MonitoringStack,
-} from '../../lib/stacks/monitoring-stack';
-import { SERVICE_NAME as API_SERVICE_NAME } from '../../lib/stacks/serverless-api-stack';
-import { synthAllStages, templateOf } from '../support/app';
+} from '../../../lib/stacks/monitoring-stack';
+import { SERVICE_NAME as API_SERVICE_NAME } from '../../../lib/stacks/serverless-api-stack';
+import { templateOf } from '../../support/app';
+import { configs, stages } from './stages-fixture';
 
-const { configs, stages } = synthAllStages();
 const dev = templateOf(stages.dev.monitoring);
 const prod = templateOf(stages.prod.monitoring);
 const apiFunctionNames = Object.keys(stages.dev.api.functions);
@@ -507,8 +507,8 @@ describe('alarms', () => {
     (env) => {
       const template = templateOf(stages[env].monitoring);
       const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-      // + the API canary's (test/stacks/api-canary.test.ts), + the WAF blocked-requests alarm where the
-      // API has a web ACL (test/stacks/api-waf.test.ts).
+      // + the API canary's (test/stacks/suites/api-canary.ts), + the WAF blocked-requests alarm where the
+      // API has a web ACL (test/stacks/suites/api-waf.ts).
       expect(alarms).toHaveLength(apiFunctionNames.length + 6 + (configs[env].waf ? 1 : 0));
       for (const [, { Properties: props }] of alarms) {
         expect(props.AlarmName).toMatch(new RegExp(`^${env}-`));

@@ -3,12 +3,12 @@ import * as path from 'node:path';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { type IConstruct } from 'constructs';
-import { TABLE_SCHEMA } from '../../functions/shared/table-schema';
-import { ENVIRONMENT_NAMES, type EnvironmentName, loadEnvironments } from '../../lib/config';
-import { type ApiFunctionName, ServerlessApiStack } from '../../lib/stacks/serverless-api-stack';
-import { synthAllStages, templateOf, testApp } from '../support/app';
+import { TABLE_SCHEMA } from '../../../functions/shared/table-schema';
+import { ENVIRONMENT_NAMES, type EnvironmentName, loadEnvironments } from '../../../lib/config';
+import { type ApiFunctionName, ServerlessApiStack } from '../../../lib/stacks/serverless-api-stack';
+import { templateOf, testApp } from '../../support/app';
+import { configs, stages } from './stages-fixture';
 
-const { configs, stages } = synthAllStages();
 const dev = templateOf(stages.dev.api);
 const staging = templateOf(stages.staging.api);
 const prod = templateOf(stages.prod.api);
@@ -134,7 +134,7 @@ function onlyOne<P = Record<string, unknown>>(
   return found[0]!;
 }
 
-/** The API canary has its own key and usage plan (test/stacks/api-canary.test.ts). */
+/** The API canary has its own key and usage plan (test/stacks/suites/api-canary.ts). */
 const NOT_THE_CANARYS = (logicalId: string) => !logicalId.startsWith('ApiCanary');
 
 const logicalId = (construct: IConstruct) =>
@@ -451,7 +451,7 @@ describe('Lambda functions', () => {
     ).toEqual(
       [
         ...FUNCTION_NAMES.map((name) => ids.prod.functions[name].function),
-        // The Custom::ApiCanaryUser provider (test/stacks/api-canary.test.ts).
+        // The Custom::ApiCanaryUser provider (test/stacks/suites/api-canary.ts).
         logicalId(stages.prod.api.canary.user.provider.function),
       ].sort()
     );
@@ -639,7 +639,7 @@ describe('least privilege', () => {
     });
     for (const [, role] of withManaged) expect(role.Properties.ManagedPolicyArns).toHaveLength(1);
     // + API Gateway's logging role, CodeDeploy's, the API canary's and its user provider's
-    // (test/stacks/api-canary.test.ts).
+    // (test/stacks/suites/api-canary.ts).
     expect(roles.length).toBe(FUNCTION_NAMES.length + 4);
   });
 });
@@ -1090,7 +1090,7 @@ test('pins the logical ids of the table and the user pool (renaming them would r
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Opt-in (`TEST_BUNDLING=1 npx jest test/stacks/serverless-api-stack.test.ts`): CDK runs esbuild
+ * Opt-in (`TEST_BUNDLING=1 npx jest test/stacks/stage-stacks.test.ts`): CDK runs esbuild
  * once per function through `npx`, which adds 10-30 s to this file, past its ~20 s budget.
  */
 const bundlingTest = process.env.TEST_BUNDLING === '1' ? test : test.skip;

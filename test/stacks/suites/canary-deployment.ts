@@ -1,23 +1,23 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../../lib/config';
 import {
   DEPLOY_GUARD_API_5XX_THRESHOLD,
   DEPLOY_GUARD_ERRORS_THRESHOLD,
   LIVE_ALIAS_NAME,
-} from '../../lib/constructs/canary-deployment';
+} from '../../../lib/constructs/canary-deployment';
 import {
   type ApiFunctionName,
   AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD,
-} from '../../lib/stacks/serverless-api-stack';
-import { synthAllStages, templateOf } from '../support/app';
+} from '../../../lib/stacks/serverless-api-stack';
+import { templateOf } from '../../support/app';
+import { configs, stages } from './stages-fixture';
 
 /**
  * Deploy safety of the API functions: every caller invokes a `live` alias, and CodeDeploy shifts
  * that alias to a new version the way each environment's config says, rolling back on the
  * deploy-guard alarms where the config asks for it.
  */
-const { configs, stages } = synthAllStages();
 
 const FUNCTION_NAMES: readonly ApiFunctionName[] = [
   'users',
