@@ -39,6 +39,8 @@ interface SynthOptions {
   readonly acknowledge?: string;
   /** The separate process's cache of findings. @default - none */
   readonly cacheDir?: string;
+  /** A process started ahead for this synth's output folder, as bin/app.ts starts it. @default - one now */
+  readonly validationProcess?: StartedProcess;
   /** Wait until the process has validated the stage's template ahead. @default false */
   readonly waitForAhead?: boolean;
   /** Top-level stacks with a broken queue, beside the stage's. @default ['Late'] */
@@ -46,6 +48,21 @@ interface SynthOptions {
 }
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
+
+function newOutdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-test-'));
+}
+
+interface StartedProcess {
+  readonly process: ValidationProcess;
+  readonly outdir: string;
+}
+
+/** Starts a validation process for a new output folder: its engine starts while other work runs. */
+function startProcess(cacheDir: string): StartedProcess {
+  const outdir = newOutdir();
+  return { process: new ValidationProcess({ cacheDir, outdir }), outdir };
+}
 
 /** A stack holding a queue whose properties break the CloudFormation schema (F3002 and F3012). */
 function brokenQueueStack(scope: Construct, id: string, acknowledge?: string): Stack {
@@ -72,7 +89,7 @@ interface SynthResult {
  * merges into one violation per finding. Returns the validation report.
  */
 function synthBrokenQueues(mode: Mode, options: SynthOptions = {}): SynthResult {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-test-'));
+  const outdir = options.validationProcess?.outdir ?? newOutdir();
   const stacks = options.stacks ?? ['Late'];
   // As in cdk.json: findings of the built-in rules are errors, not warnings.
   const app = new App({
@@ -81,7 +98,9 @@ function synthBrokenQueues(mode: Mode, options: SynthOptions = {}): SynthResult 
     context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
   });
   const validationProcess =
-    mode === 'separate process' ? new ValidationProcess({ cacheDir: options.cacheDir, outdir }) : undefined;
+    mode === 'separate process'
+      ? (options.validationProcess?.process ?? new ValidationProcess({ cacheDir: options.cacheDir, outdir }))
+      : undefined;
   // In the separate-process mode, a plugin between the dispatcher and the collector (as cdk-nag in bin/app.ts).
   const between: string[] = [];
   const plugin =
@@ -137,12 +156,24 @@ describe('CloudFormation validation in a separate process', () => {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-cache-'));
   afterAll(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
+  // Both processes start their engines now, as bin/app.ts starts one before it builds the app.
+  const [coldProcess, warmProcess] = [startProcess(cacheDir), startProcess(cacheDir)];
   const builtIn = findings(synthBrokenQueues('built-in').report);
   // Acknowledges one of the two findings: the other must still fail the synth.
   const acknowledge = 'CloudFormation-Validate::F3002';
-  const cold = synthBrokenQueues('separate process', { acknowledge, cacheDir, waitForAhead: true });
+  const cold = synthBrokenQueues('separate process', {
+    acknowledge,
+    cacheDir,
+    validationProcess: coldProcess,
+    waitForAhead: true,
+  });
   // The same two templates again (the stage's not even validated ahead: it is cached), and a new one.
-  const warm = synthBrokenQueues('separate process', { acknowledge, cacheDir, stacks: ['Late', 'New'] });
+  const warm = synthBrokenQueues('separate process', {
+    acknowledge,
+    cacheDir,
+    validationProcess: warmProcess,
+    stacks: ['Late', 'New'],
+  });
   const finding = (rule: string, stack: string, text: string): string =>
     `CloudFormation Validate failure error ${rule} ${stack}/Queue: ${text}`;
   const F3002 = "NotAProperty: Additional properties are not allowed ('NotAProperty' was unexpected)";
