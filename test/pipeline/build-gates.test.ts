@@ -74,6 +74,18 @@ describe('npm run verify: one script, locally and in the build', () => {
   });
 });
 
+/** The output artifacts of the pipeline's Build action (the synth step), in order. */
+function buildActionOutputs(): string[] {
+  const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
+  const build = (
+    pipeline!.Properties.Stages as Array<{
+      Name: string;
+      Actions: Array<{ OutputArtifacts: Array<{ Name: string }> }>;
+    }>
+  ).find((s) => s.Name === 'Build')!;
+  return build.Actions[0]!.OutputArtifacts.map((a) => a.Name);
+}
+
 describe('build-reports/: the SBOM and the audit decision as a build artifact', () => {
   test('the scripts write into it', () => {
     expect(SBOM_OUTPUT_FILE).toBe(path.join(ROOT, BUILD_REPORTS_DIR, SBOM_FILE));
@@ -81,14 +93,7 @@ describe('build-reports/: the SBOM and the audit decision as a build artifact', 
   });
 
   test('is the third output artifact of the Build action, every file in it', () => {
-    const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
-    const build = (
-      pipeline!.Properties.Stages as Array<{
-        Name: string;
-        Actions: Array<{ OutputArtifacts: Array<{ Name: string }> }>;
-      }>
-    ).find((s) => s.Name === 'Build')!;
-    const outputs = build.Actions[0]!.OutputArtifacts.map((a) => a.Name);
+    const outputs = buildActionOutputs();
     const secondary = buildSpec.artifacts['secondary-artifacts'];
     expect(outputs.map((name) => secondary[name]?.['base-directory'])).toEqual([
       CLOUD_ASSEMBLY_DIR,
@@ -114,14 +119,7 @@ describe('build-reports/: the SBOM and the audit decision as a build artifact', 
 // Moved from nag-reports.test.ts, which built this same synth-step pipeline for it alone.
 describe('nag-reports/: the cdk-nag reports as a build artifact', () => {
   test('publishes the nag reports as a second output artifact of the Build action, beside cdk.out', () => {
-    const [pipelineResource] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
-    const build = (
-      pipelineResource!.Properties.Stages as Array<{
-        Name: string;
-        Actions: Array<{ OutputArtifacts: Array<{ Name: string }> }>;
-      }>
-    ).find((s) => s.Name === 'Build')!;
-    const outputs = build.Actions[0]!.OutputArtifacts.map((a) => a.Name);
+    const outputs = buildActionOutputs();
     // cdk.out, nag-reports/, build-reports/ (above).
     expect(outputs).toHaveLength(3);
 
