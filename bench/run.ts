@@ -130,7 +130,7 @@ function git(args: string[]): string {
 function appFunctionBundling(): string {
   const source = fs.readFileSync(path.join(PROJECT_ROOT, 'lib', 'constructs', 'app-function.ts'), 'utf8');
   if (source.includes('functionCode('))
-    return 'the shared bundle (lib/constructs/bundle.ts: one esbuild call)';
+    return 'the shared bundle (lib/constructs/function-bundles.ts: one esbuild call)';
   if (source.includes('NodejsFunction')) return 'NodejsFunction (one esbuild process per function)';
   return 'unknown';
 }
@@ -364,7 +364,7 @@ function synthSection(report: Report, targets: Target[], options: Options): stri
 }
 
 function bundlingSection(report: Report, targets: Target[], bench: BundleBench): void {
-  report.heading('3. Bundling: all functions in one esbuild call (lib/constructs/bundle.ts)');
+  report.heading('3. Bundling: all functions in one esbuild call (lib/constructs/function-bundles.ts)');
   report.paragraph(
     'Each run a fresh process (bench/bundle-once.ts), as in a synth: the first esbuild call also starts ' +
       "esbuild's worker thread and service process; the time covers writing and hashing the outputs."

@@ -34,7 +34,7 @@ export interface AppFunctionProps {
 /**
  * The team's Lambda defaults in one place: current Node.js on arm64, X-Ray, an explicit log
  * group with retention, a least-privilege role (no AWS managed policy), and its esbuild bundle
- * (lib/constructs/bundle.ts: every function in one esbuild call per synth, shared by all stages;
+ * (lib/constructs/function-bundles.ts: every function in one esbuild call per synth, shared by all stages;
  * minified, with source maps; the AWS SDK v3 stays external because the runtime provides it).
  */
 export class AppFunction extends Construct {

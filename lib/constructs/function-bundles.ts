@@ -11,7 +11,7 @@ import { build, type BuildOptions, buildSync, type Metafile } from 'esbuild';
  * bundles to the constructs.
  */
 
-/** The repository root (this file is lib/constructs/bundle.ts). */
+/** The repository root (this file is lib/constructs/function-bundles.ts). */
 export const PROJECT_ROOT = path.join(__dirname, '..', '..');
 /** One sub-folder per Lambda function, each with an index.ts (functions/shared has none). */
 export const FUNCTIONS_SOURCE_DIR = path.join(PROJECT_ROOT, 'functions');
