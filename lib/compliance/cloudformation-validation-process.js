@@ -9,17 +9,18 @@
  * validates them and writes `reply.json`. It exits with its parent (IPC disconnect) or after
  * replying.
  *
- * With a cache directory (option cacheDir), each template's findings are kept under a key of everything they depend
- * on (the template's bytes, its stack's path, account and region, the aws-cdk-lib and engine
- * versions), and a template seen before is not validated again: a synth after a change to one
- * stack validates that stack's template only. The report is the same either way: the templates
- * are validated one by one and their findings merged as the plugin merges them in one call.
+ * With a cache directory (option cacheDir), each template's findings are kept under a key of
+ * everything they depend on (the template's bytes, its stack's path, account and region, the
+ * aws-cdk-lib and engine versions), and a template seen before is not validated again: a synth
+ * after a change to one stack validates that stack's template only. The report is the same either
+ * way: the templates are validated one by one and their findings merged as the plugin merges them
+ * in one call.
  *
  * While the app constructs and synthesizes, the process also validates ahead the templates of the
  * nested assemblies the app has finished (CDK Pipelines synthesizes each stage's assembly before
- * the pipeline's own template), found in the app's output folder (option outdir): when the job arrives,
- * only the templates written last are left. A template is used as validated ahead only if its
- * bytes, stack path, account and region are those of the job.
+ * the pipeline's own template), found in the app's output folder (option outdir): when the job
+ * arrives, only the templates written last are left. A template is used as validated ahead only if
+ * its bytes, stack path, account and region are those of the job.
  *
  * Plain CommonJS run by plain node: it needs no TypeScript loader and none of the project's code.
  * validation-process.ts starts it with the V8 flags that make it cheap (see there).
@@ -88,6 +89,8 @@ function writeAtomically(file, value) {
  * @typedef {import('aws-cdk-lib').IPolicyValidationContext} Context
  * @typedef {Context['stackTemplates'][number]} StackTemplate
  * @typedef {import('aws-cdk-lib').PolicyViolation} Violation
+ * @typedef {{ type: string, environment?: string, displayName?: string, properties?: { templateFile?: string } }} ManifestArtifact
+ *   What validateAhead() reads of a nested assembly's manifest.json.
  */
 
 /** @param {StackTemplate} stack @param {string} template */
@@ -152,7 +155,7 @@ function validateAhead() {
   }
   for (const folder of folders) {
     const manifestFile = path.join(outdir, folder, 'manifest.json');
-    /** @type {{ artifacts?: Record<string, { type: string, environment?: string, displayName?: string, properties?: { templateFile?: string } }> }} */
+    /** @type {{ artifacts?: Record<string, ManifestArtifact> }} */
     let manifest;
     try {
       // Older: left by an earlier synth, and maybe rewritten by this one later.
