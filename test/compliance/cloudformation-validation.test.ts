@@ -1,14 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, CfnResource, Stack, Stage, Validations } from 'aws-cdk-lib';
-import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
-import { type Construct } from 'constructs';
+import { App, Validations } from 'aws-cdk-lib';
+import { VALIDATE_AGAINST_DEFAULT_RULES, VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import {
   addCloudFormationValidation,
   BackgroundCloudFormationValidation,
 } from '../../lib/compliance/cloudformation-validation';
 import { ValidationProcess } from '../../lib/compliance/validation-process';
+import { addBrokenQueues, type BrokenQueuesOptions } from '../fixtures/broken-queues';
 
 /**
  * bin/app.ts replaces CDK's built-in CloudFormation validation with the same plugin in a separate
@@ -32,25 +33,23 @@ interface Report {
   }>;
 }
 
-type Mode = 'built-in' | 'separate process';
-
-interface SynthOptions {
-  /** Acknowledge this finding on every queue. */
-  readonly acknowledge?: string;
-  /** The separate process's cache of findings. @default - none */
+interface SynthOptions extends BrokenQueuesOptions {
+  /** The process's cache of findings. @default - none */
   readonly cacheDir?: string;
   /** A process started ahead for this synth's output folder, as bin/app.ts starts it. @default - one now */
   readonly validationProcess?: StartedProcess;
   /** Wait until the process has validated the stage's template ahead. @default false */
   readonly waitForAhead?: boolean;
-  /** Top-level stacks with a broken queue, beside the stage's. @default ['Late'] */
-  readonly stacks?: readonly string[];
 }
-
-const ENV = { account: '111111111111', region: 'us-east-1' };
 
 function newOutdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-test-'));
+}
+
+function readReport(outdir: string): Report {
+  const report = JSON.parse(fs.readFileSync(path.join(outdir, VALIDATION_REPORT_FILE), 'utf8')) as Report;
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return report;
 }
 
 interface StartedProcess {
@@ -64,17 +63,6 @@ function startProcess(cacheDir: string): StartedProcess {
   return { process: new ValidationProcess({ cacheDir, outdir }), outdir };
 }
 
-/** A stack holding a queue whose properties break the CloudFormation schema (F3002 and F3012). */
-function brokenQueueStack(scope: Construct, id: string, acknowledge?: string): Stack {
-  const stack = new Stack(scope, id, { env: ENV });
-  const queue = new CfnResource(stack, 'Queue', {
-    type: 'AWS::SQS::Queue',
-    properties: { NotAProperty: 1, VisibilityTimeout: 'soon' },
-  });
-  if (acknowledge) Validations.of(queue).acknowledge({ id: acknowledge, reason: 'test of acknowledgements' });
-  return stack;
-}
-
 interface SynthResult {
   readonly report: Report;
   readonly stats?: BackgroundCloudFormationValidation['stats'];
@@ -82,30 +70,40 @@ interface SynthResult {
   readonly validatedAhead?: readonly string[];
 }
 
-/**
- * One App shaped like the pipeline's: a stage ('Early', one stack) whose assembly is written first,
- * as CDK Pipelines does when a stage is added, and top-level stacks. Every stack holds a queue whose
- * properties break the CloudFormation schema: the same findings in every template, which the plugin
- * merges into one violation per finding. Returns the validation report.
- */
-function synthBrokenQueues(mode: Mode, options: SynthOptions = {}): SynthResult {
+/** The broken-queues app with CDK's built-in validation, in an app process of its own. */
+function synthWithBuiltIn(): Report {
+  const outdir = newOutdir();
+  const script = path.join(__dirname, '..', 'fixtures', 'builtin-validation-app.ts');
+  const run = spawnSync(
+    process.execPath,
+    ['--liftoff-only', '--single-threaded', '--import', 'tsx', script, outdir],
+    { encoding: 'utf8' }
+  );
+  // A failing validation sets the exit code of an app process, after writing the report.
+  expect({ status: run.status, stderr: run.stderr }).toMatchObject({
+    status: 1,
+    stderr: expect.stringContaining("Acknowledge with 'CloudFormation-Validate::F3002'"),
+  });
+  return readReport(outdir);
+}
+
+/** The broken-queues app with the validation in a separate process (bin/app.ts's wiring). */
+function synthInSeparateProcess(options: SynthOptions = {}): SynthResult {
   const outdir = options.validationProcess?.outdir ?? newOutdir();
   const stacks = options.stacks ?? ['Late'];
-  // As in cdk.json: findings of the built-in rules are errors, not warnings.
   const app = new App({
     outdir,
-    builtinCloudFormationValidation: mode === 'built-in',
-    context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
+    builtinCloudFormationValidation: false,
+    context: { [VALIDATE_AGAINST_DEFAULT_RULES]: true },
   });
   const validationProcess =
-    mode === 'separate process'
-      ? (options.validationProcess?.process ?? new ValidationProcess({ cacheDir: options.cacheDir, outdir }))
-      : undefined;
-  // In the separate-process mode, a plugin between the dispatcher and the collector (as cdk-nag in bin/app.ts).
+    options.validationProcess?.process ?? new ValidationProcess({ cacheDir: options.cacheDir, outdir });
+  // A plugin between the dispatcher and the collector (as cdk-nag in bin/app.ts).
   const between: string[] = [];
-  const plugin =
-    validationProcess &&
-    addCloudFormationValidation(app, new BackgroundCloudFormationValidation(validationProcess), () =>
+  const plugin = addCloudFormationValidation(
+    app,
+    new BackgroundCloudFormationValidation(validationProcess),
+    () =>
       Validations.of(app).addPlugins({
         name: 'Between',
         validate: (context) => {
@@ -113,31 +111,25 @@ function synthBrokenQueues(mode: Mode, options: SynthOptions = {}): SynthResult 
           return { success: true, violations: [] };
         },
       })
-    );
-  const stage = new Stage(app, 'Early');
-  brokenQueueStack(stage, 'Broken', options.acknowledge);
-  for (const id of stacks) brokenQueueStack(app, id, options.acknowledge);
+  );
+  const stage = addBrokenQueues(app, options);
 
   stage.synth();
   // The process validates the stage's template ahead (unless it is cached): waits for it to say so.
   const sleeper = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const deadline = Date.now() + (options.waitForAhead ? 30_000 : 0);
-  while (validationProcess?.validatedAhead().length === 0 && Date.now() < deadline) {
+  while (validationProcess.validatedAhead().length === 0 && Date.now() < deadline) {
     Atomics.wait(sleeper, 0, 0, 20);
   }
-  const validatedAhead = validationProcess?.validatedAhead();
+  const validatedAhead = validationProcess.validatedAhead();
 
-  // Under jest the framework throws on a failing validation (a CLI run sets the exit code instead),
-  // after writing the report.
+  // Under jest the framework throws on a failing validation (an app process sets the exit code
+  // instead), after writing the report.
   expect(() => app.synth()).toThrow(/validation-report.json/);
-  if (plugin) {
-    expect(between).toHaveLength(stacks.length + 1);
-    // The engine was running before the templates arrived.
-    expect(plugin.stats).toMatchObject({ templates: stacks.length + 1, engineStartMs: expect.any(Number) });
-  }
-  const report = JSON.parse(fs.readFileSync(path.join(outdir, VALIDATION_REPORT_FILE), 'utf8')) as Report;
-  fs.rmSync(outdir, { recursive: true, force: true });
-  return { report, stats: plugin?.stats, validatedAhead };
+  expect(between).toHaveLength(stacks.length + 1);
+  // The engine was running before the templates arrived.
+  expect(plugin.stats).toMatchObject({ templates: stacks.length + 1, engineStartMs: expect.any(Number) });
+  return { report: readReport(outdir), stats: plugin.stats, validatedAhead };
 }
 
 /** The findings without what differs between runs (stack traces, library versions). */
@@ -158,17 +150,17 @@ describe('CloudFormation validation in a separate process', () => {
 
   // Both processes start their engines now, as bin/app.ts starts one before it builds the app.
   const [coldProcess, warmProcess] = [startProcess(cacheDir), startProcess(cacheDir)];
-  const builtIn = findings(synthBrokenQueues('built-in').report);
+  const builtIn = findings(synthWithBuiltIn());
   // Acknowledges one of the two findings: the other must still fail the synth.
   const acknowledge = 'CloudFormation-Validate::F3002';
-  const cold = synthBrokenQueues('separate process', {
+  const cold = synthInSeparateProcess({
     acknowledge,
     cacheDir,
     validationProcess: coldProcess,
     waitForAhead: true,
   });
   // The same two templates again (the stage's not even validated ahead: it is cached), and a new one.
-  const warm = synthBrokenQueues('separate process', {
+  const warm = synthInSeparateProcess({
     acknowledge,
     cacheDir,
     validationProcess: warmProcess,
