@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { AUDIT_REPORT_FILE, BUILD_REPORTS_DIR, SBOM_FILE } from '../../lib/pipeline/build-reports';
@@ -12,6 +12,7 @@ import {
 } from '../../lib/pipeline/synth-step';
 import { AUDIT_OUTPUT_FILE } from '../../scripts/audit-gate';
 import { SBOM_OUTPUT_FILE } from '../../scripts/sbom';
+import { testApp } from '../support/app';
 
 /**
  * The build's quality gates (issue 9, "Build"): buildspec.yml runs `npm run verify` (secrets scan,
@@ -26,8 +27,9 @@ const scripts = (
 ).scripts;
 const VERIFY_STEPS = ['secrets-scan', 'lint', 'audit-gate', 'sbom'];
 
-// A pipeline with the real synth step only: the Build action and its CodeBuild project.
-const stack = new Stack(new App(), 'SynthOnly', { env: { account: '444444444444', region: 'us-east-1' } });
+// A pipeline with the real synth step only: the Build action and its CodeBuild project. In a test
+// App: a bare one would start CloudFormation validation's engine in Template.fromStack (1.5 s).
+const stack = new Stack(testApp(), 'SynthOnly', { env: { account: '444444444444', region: 'us-east-1' } });
 const source = pipelines.CodePipelineSource.connection('my-org/repo', 'main', {
   connectionArn:
     'arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-0000-0000-000000000000',
