@@ -11,7 +11,7 @@ import {
   AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD,
 } from '../../../lib/stacks/serverless-api-stack';
 import { templateOf } from '../../support/app';
-import { configs, stages } from './stages-fixture';
+import { API_FUNCTION_NAMES as FUNCTION_NAMES, configs, stages } from './stages-fixture';
 
 /**
  * Deploy safety of the API functions: every caller invokes a `live` alias, and CodeDeploy shifts
@@ -19,13 +19,6 @@ import { configs, stages } from './stages-fixture';
  * deploy-guard alarms where the config asks for it.
  */
 
-const FUNCTION_NAMES: readonly ApiFunctionName[] = [
-  'users',
-  'products',
-  'orders',
-  'authorizer',
-  'orderEvents',
-];
 const ALL_ENVS = ENVIRONMENT_NAMES.map((env) => [env] as const);
 
 interface Resource {

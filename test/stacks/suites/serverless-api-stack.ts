@@ -7,7 +7,7 @@ import { TABLE_SCHEMA } from '../../../functions/shared/table-schema';
 import { ENVIRONMENT_NAMES, type EnvironmentName, loadEnvironments } from '../../../lib/config';
 import { type ApiFunctionName, ServerlessApiStack } from '../../../lib/stacks/serverless-api-stack';
 import { templateOf, testApp } from '../../support/app';
-import { configs, stages } from './stages-fixture';
+import { API_FUNCTION_NAMES as FUNCTION_NAMES, configs, stages } from './stages-fixture';
 
 const dev = templateOf(stages.dev.api);
 const staging = templateOf(stages.staging.api);
@@ -257,13 +257,6 @@ const V1_ROUTES: readonly (readonly [string, string, ApiFunctionName])[] = [
   ['/v1/orders/{proxy+}', 'ANY', 'orders'],
 ];
 
-const FUNCTION_NAMES: readonly ApiFunctionName[] = [
-  'users',
-  'products',
-  'orders',
-  'authorizer',
-  'orderEvents',
-];
 const TABLE_FUNCTIONS: readonly ApiFunctionName[] = ['users', 'products', 'orders'];
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { type ApiFunctionName } from '../../../lib/stacks/serverless-api-stack';
 import { synthAllStages } from '../../support/app';
 
 /**
@@ -8,3 +9,12 @@ import { synthAllStages } from '../../support/app';
  * test/support/templates.ts instead.
  */
 export const { configs, stages } = synthAllStages();
+
+/** The API stack's functions, as the suites expect them (each suite checks its own aspect of all). */
+export const API_FUNCTION_NAMES: readonly ApiFunctionName[] = [
+  'users',
+  'products',
+  'orders',
+  'authorizer',
+  'orderEvents',
+];
