@@ -12,13 +12,15 @@ import {
 import { bakeRoleName } from '../../lib/stacks/monitoring-stack';
 import { parseBuildSpec } from '../../lib/pipeline/synth-step';
 import { testApp } from '../support/app';
+import { describeAppNag } from './suites/app-nag';
 import { describeIntegrationTestsStep } from './suites/integration-tests-step';
 import { describeNotifications } from './suites/notifications';
 
 const app = testApp();
 const environments = loadEnvironments(app.node);
 const pipelineConfig = loadPipelineConfig(app.node);
-// Built once for this file and the suites in ./suites (notifications, the dev integration tests).
+// Built once for this file and the suites in ./suites (notifications, the dev integration tests,
+// cdk-nag over every stack).
 const stack = new PipelineStack(app, 'PipelineStack', { pipelineConfig, environments });
 const template = Template.fromStack(stack);
 const fixture = { stack, template, environments, pipelineConfig };
@@ -380,3 +382,4 @@ describe('environment matrix, read from the synthesized templates of the three s
 
 describe('notifications', () => describeNotifications(fixture));
 describe('dev integration tests', () => describeIntegrationTestsStep(fixture));
+describe('cdk-nag over the pipeline and every stage', () => describeAppNag(fixture));
