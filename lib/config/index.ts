@@ -1,3 +1,4 @@
 export * from './constants';
 export * from './environment-config';
 export * from './load-config';
+export * from './cdk-json';

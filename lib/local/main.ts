@@ -11,11 +11,12 @@ import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { API_ROUTES } from '../api/routes';
+import { cdkJsonContext, contextSource, loadEnvironment } from '../config';
 import { DEFAULT_PORT, startDevServer } from './dev-server';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { loadLocalAuth } from './local-auth';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-table';
-import { LOCAL_AUTH_DIR, LOCAL_DYNAMODB_DIR, LOCAL_TABLE_NAME, PROJECT_ROOT } from './paths';
+import { LOCAL_AUTH_DIR, LOCAL_DYNAMODB_DIR, LOCAL_TABLE_NAME } from './paths';
 import { seedProducts } from './seed';
 
 const MAX_PORT = 65_535;
@@ -31,12 +32,8 @@ function portFromEnvironment(): number {
 }
 
 /** The dev environment's CORS origins from cdk.json, as the dev stage's API allows them. */
-function devCorsOrigins(): string[] {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
-    context?: { environments?: { dev?: { corsOrigins?: unknown } } };
-  };
-  const origins = cdkJson.context?.environments?.dev?.corsOrigins;
-  return Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [];
+function devCorsOrigins(): readonly string[] {
+  return loadEnvironment(contextSource(cdkJsonContext()), 'dev').api.corsOrigins;
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { BUNDLING_STACKS, VALIDATE_AGAINST_DEFAULT_RULES } from 'aws-cdk-lib/cx-api';
-import { type ContextSource, loadEnvironments, loadPipelineConfig } from '../../lib/config';
+import { cdkJsonContext, contextSource, loadEnvironments, loadPipelineConfig } from '../../lib/config';
 import { PipelineStack } from '../../lib/pipeline/pipeline-stack';
 import { type ArchitectureInput, renderArchitecture } from './document';
 import { type AssemblyModel, type StackArtifact, parseManifest, parseTemplate } from './model';
@@ -16,19 +16,6 @@ const MERMAID_CHECKER = path.join(__dirname, 'parse-mermaid.mjs');
 
 function readJson(file: string): unknown {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-}
-
-/** cdk.json's context: what `cdk synth` gives the app. */
-export function cdkJsonContext(root = PROJECT_ROOT): Record<string, unknown> {
-  const cdkJson = readJson(path.join(root, 'cdk.json'));
-  const context =
-    typeof cdkJson === 'object' && cdkJson !== null ? (cdkJson as { context?: unknown }).context : {};
-  if (typeof context !== 'object' || context === null) throw new Error('cdk.json has no context object');
-  return context as Record<string, unknown>;
-}
-
-function contextSource(context: Record<string, unknown>): ContextSource {
-  return { tryGetContext: (key) => context[key] };
 }
 
 /**

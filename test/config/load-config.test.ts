@@ -1,20 +1,17 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
+  cdkJsonContext,
   ConfigError,
+  contextSource as source,
   ENVIRONMENT_DEFAULTS,
   loadEnvironment,
   loadEnvironments,
   loadPipelineConfig,
   type ContextSource,
 } from '../../lib/config';
-import { cdkJsonContext } from '../support/app';
 
 type Json = Record<string, unknown>;
-
-function source(context: Json): ContextSource {
-  return { tryGetContext: (key: string): unknown => context[key] };
-}
 
 /** cdk.json's context with one environment's block patched. */
 function withEnv(name: string, patch: Json | undefined): ContextSource {

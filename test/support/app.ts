@@ -1,22 +1,13 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
+  cdkJsonContext,
   ENVIRONMENT_NAMES,
   type EnvironmentConfig,
   type EnvironmentName,
   loadEnvironments,
 } from '../../lib/config';
 import { AppStage } from '../../stages/app-stage';
-
-/** The context in cdk.json: the tests see what `cdk synth` sees. */
-export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  return cdkJson.context;
-}
 
 /**
  * Every CloudFormation element records where it was created, a stack trace that jest maps through
