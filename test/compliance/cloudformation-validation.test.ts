@@ -10,6 +10,7 @@ import {
 } from '../../lib/compliance/cloudformation-validation';
 import { ValidationProcess } from '../../lib/compliance/validation-process';
 import { addBrokenQueues, type BrokenQueuesOptions } from '../fixtures/broken-queues';
+import { sleep } from '../support/test-assembly';
 
 /**
  * bin/app.ts replaces CDK's built-in CloudFormation validation with the same plugin in a separate
@@ -116,10 +117,9 @@ function synthInSeparateProcess(options: SynthOptions = {}): SynthResult {
 
   stage.synth();
   // The process validates the stage's template ahead (unless it is cached): waits for it to say so.
-  const sleeper = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const deadline = Date.now() + (options.waitForAhead ? 30_000 : 0);
   while (validationProcess.validatedAhead().length === 0 && Date.now() < deadline) {
-    Atomics.wait(sleeper, 0, 0, 20);
+    sleep(20);
   }
   const validatedAhead = validationProcess.validatedAhead();
 

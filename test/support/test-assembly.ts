@@ -57,8 +57,11 @@ export function synthTestAssemblies(root: string): Promise<Error | undefined> {
   });
 }
 
-/** Blocks this thread (a test file's module scope reads templates synchronously). */
-function sleep(ms: number): void {
+/**
+ * Blocks this thread: for waits in synchronous code (a test file's module scope reads templates
+ * synchronously; CDK's validation plugins are synchronous).
+ */
+export function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
