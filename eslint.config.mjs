@@ -34,7 +34,7 @@ export default tseslint.config(
   {
     // Build-time tooling (synth, tests, bench, scripts) reads and writes the repository's own files
     // by computed paths; no untrusted input reaches them. Lambda code (functions/) keeps both rules.
-    files: ['bin/**', 'lib/**', 'stages/**', 'test/**', 'bench/**', 'scripts/**'],
+    files: ['bin/**', 'lib/**', 'stages/**', 'test/**', 'tools/**', 'scripts/**'],
     rules: {
       'security/detect-non-literal-fs-filename': 'off',
       'security/detect-non-literal-require': 'off',
@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     // Test and bench patterns only ever run on the tests' own fixtures and outputs.
-    files: ['test/**', 'bench/**'],
+    files: ['test/**', 'tools/**'],
     rules: { 'security/detect-unsafe-regex': 'off', 'security/detect-non-literal-regexp': 'off' },
   },
   {

@@ -12,14 +12,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { METRIC_NAMESPACES } from '../shared/contracts';
 
-export const USERS_NAMESPACE = 'MyApp/Users';
-export const ORDERS_NAMESPACE = 'MyApp/Orders';
 
 const logger = new Logger();
 // One instance per namespace: an EMF document carries a single namespace.
-const userMetrics = new Metrics({ namespace: USERS_NAMESPACE });
-const orderMetrics = new Metrics({ namespace: ORDERS_NAMESPACE });
+const userMetrics = new Metrics({ namespace: METRIC_NAMESPACES.users });
+const orderMetrics = new Metrics({ namespace: METRIC_NAMESPACES.orders });
 
 // Strict: a misspelt key (`newUsers`) must fail loudly instead of publishing a silent 0.
 const MetricsInputSchema = z.strictObject({

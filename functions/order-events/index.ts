@@ -12,12 +12,12 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { METRIC_NAMESPACES } from '../shared/contracts';
 import { InvalidOrderEventError, type OrderEvent, parseOrderEvent } from './order-event';
 
-export const ORDERS_NAMESPACE = 'MyApp/Orders';
 
 const logger = new Logger();
-const metrics = new Metrics({ namespace: ORDERS_NAMESPACE });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACES.orders });
 const processor = new BatchProcessor(EventType.SQS);
 
 /** Throwing marks this message failed; the batch processor reports it and carries on with the others. */

@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { METRIC_NAMESPACES } from '../shared/contracts';
 import { createDocumentClient } from '../shared/dynamodb';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { createApiHandler } from '../shared/http/api-handler';
@@ -18,8 +19,7 @@ import { DynamoDbProductRepository } from '../shared/products/repository';
 // Module scope: read once and created once per container, reused by every invocation.
 const tableName = requireEnv('TABLE_NAME');
 const queueUrl = optionalEnv('ORDER_EVENTS_QUEUE_URL');
-// The namespace is part of the dashboards' and alarms' contract, so it is fixed here.
-const metrics = new Metrics({ namespace: 'MyApp/Orders' });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACES.orders });
 const db = createDocumentClient();
 const events: OrderEventsPublisher = queueUrl
   ? new SqsOrderEventsPublisher(

@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC_NAMESPACES } from '../shared/contracts';
 import { createDocumentClient } from '../shared/dynamodb';
 import { requireEnv } from '../shared/env';
 import { createApiHandler } from '../shared/http/api-handler';
@@ -10,8 +11,7 @@ import { UserService } from '../shared/users/service';
 
 // Module scope: read once and created once per container, reused by every invocation.
 const tableName = requireEnv('TABLE_NAME');
-// The namespace is part of the dashboards' and alarms' contract, so it is fixed here.
-const metrics = new Metrics({ namespace: 'MyApp/Users' });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACES.users });
 const users = new UserService(new DynamoDbUserRepository(createDocumentClient(), tableName));
 
 export const handler = createApiHandler({

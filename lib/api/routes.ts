@@ -1,6 +1,6 @@
 /**
  * The REST API's routes, in one table: the ServerlessApi stack builds its API Gateway resources and
- * methods from it, and the local dev server (lib/local/) serves exactly these, so the two cannot
+ * methods from it, and the local dev server (tools/local-api/) serves exactly these, so the two cannot
  * drift. Plain data in API Gateway's own vocabulary, with no aws-cdk-lib import, so the dev server
  * loads it without the CDK.
  */

@@ -2,7 +2,7 @@ import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig } from '../config';
+import { type EnvironmentConfig, SERVICE_NAMES } from '../config';
 import { AppFunction } from './app-function';
 
 /** The CloudFormation type of the resource: one per environment, in the ServerlessApi stack. */
@@ -18,7 +18,6 @@ export const CANARY_USER_PROVIDER_ACTIONS = [
  * answers within seconds, so a lost answer fails the deployment in minutes.
  */
 export const CANARY_USER_SERVICE_TIMEOUT = Duration.minutes(5);
-const SERVICE_NAME = 'api-canary-user';
 
 export interface CanaryUserProps {
   /** `name` and the function defaults (log retention, removal policy, log level). */
@@ -63,7 +62,7 @@ export class CanaryUser extends Construct {
       entry: 'canary-user',
       description: "Provisions the API canary's Cognito user (CloudFormation custom resource)",
       config,
-      serviceName: SERVICE_NAME,
+      serviceName: SERVICE_NAMES.canaryUser,
       environment: {
         USER_POOL_ID: userPool.userPoolId,
         CANARY_USERNAME: username,

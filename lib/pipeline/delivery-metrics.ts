@@ -19,10 +19,11 @@ import {
   PIPELINE_EXECUTION_DETAIL_TYPE,
 } from '../../functions/shared/delivery-metrics/events';
 import { DELIVERY_METRICS_TABLE_SCHEMA } from '../../functions/shared/delivery-metrics/table-schema';
+import { SERVICE_NAMES } from '../config';
 import { AppFunction, type FunctionConfig } from '../constructs/app-function';
 
 /** Powertools service name of the function: the `service` dimension of its metrics. */
-export const DELIVERY_METRICS_SERVICE_NAME = 'delivery-metrics';
+export const DELIVERY_METRICS_SERVICE_NAME = SERVICE_NAMES.deliveryMetrics;
 /**
  * The function's settings: the pipeline belongs to no environment. Its history and logs are kept
  * (retained) like prod's: they are the pipeline's record.

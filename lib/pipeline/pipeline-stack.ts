@@ -7,12 +7,12 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { type Construct } from 'constructs';
 import {
   ENVIRONMENT_NAMES,
+  bakeRoleName,
   type EnvironmentConfig,
   type EnvironmentName,
   type PipelineConfig,
 } from '../config';
 import { AppStage } from '../../stages/app-stage';
-import { bakeRoleName } from '../stacks/monitoring-stack';
 import { DeliveryMetrics } from './delivery-metrics';
 import { integrationTestsStep } from './integration-tests-step';
 import { acknowledgePipelineFindings } from './pipeline-nag';

@@ -1,6 +1,7 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, Stack, type StackProps } from 'aws-cdk-lib';
 import { type Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config';
+import { logicalIdWithoutGroups } from '../constructs/logical-ids';
 
 export interface EnvironmentStackProps extends StackProps {
   /** The environment this stack is deployed to. */
@@ -26,5 +27,10 @@ export abstract class EnvironmentStack extends Stack {
 
   public override get availabilityZones(): string[] {
     return [...this.config.availabilityZones];
+  }
+
+  /** Resources of the named constructs keep the ids they had at the stack's top level (logical-ids.ts). */
+  protected override allocateLogicalId(element: CfnElement): string {
+    return logicalIdWithoutGroups(element) ?? super.allocateLogicalId(element);
   }
 }

@@ -2,30 +2,30 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../lib/config';
-import { apiIntegrationId, apiPathId, apiRoutes } from '../../scripts/diagram/api';
-import { type ArchitectureInput, renderArchitecture } from '../../scripts/diagram/document';
+import { apiIntegrationId, apiPathId, apiRoutes } from '../../tools/diagram/api';
+import { type ArchitectureInput, renderArchitecture } from '../../tools/diagram/document';
 import {
   ARCHITECTURE_DOC,
   checkMermaid,
   loadArchitectureInput,
   type MermaidCheck,
-} from '../../scripts/diagram/io';
-import { MATRIX_COLUMN_KEYS, leafPaths, matrixRows } from '../../scripts/diagram/matrix';
-import { edge, mermaidBlocks, node } from '../../scripts/diagram/mermaid';
+} from '../../tools/diagram/io';
+import { MATRIX_COLUMN_KEYS, leafPaths, matrixRows } from '../../tools/diagram/matrix';
+import { edge, mermaidBlocks, node } from '../../tools/diagram/mermaid';
 import {
   type AssemblyModel,
   type CfnTemplate,
   type StackArtifact,
   stageStacks,
-} from '../../scripts/diagram/model';
+} from '../../tools/diagram/model';
 import {
   findPipeline,
   pipelineStageId,
   pipelineStages,
   pipelineStepId,
-} from '../../scripts/diagram/pipeline';
-import { renderStage, stackNodeId, stackReferences } from '../../scripts/diagram/stage';
-import { vpcLayout, vpcTierId, vpcWorkloadId } from '../../scripts/diagram/vpc';
+} from '../../tools/diagram/pipeline';
+import { renderStage, stackNodeId, stackReferences } from '../../tools/diagram/stage';
+import { vpcLayout, vpcTierId, vpcWorkloadId } from '../../tools/diagram/vpc';
 import { testAssemblyDir } from '../support/test-assembly';
 
 /** Diagrams the parser must reject: proof that the syntax check can fail. */

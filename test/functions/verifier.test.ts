@@ -10,7 +10,7 @@ import {
   loadLocalAuth,
   localSub,
   signIdToken,
-} from '../../lib/local/local-auth';
+} from '../../tools/local-api/local-auth';
 
 const authDir = fs.mkdtempSync(path.join(os.tmpdir(), 'verifier-auth-'));
 const auth = loadLocalAuth(authDir);

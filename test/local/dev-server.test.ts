@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { API_ROUTES } from '../../lib/api/routes';
-import { RouteTable } from '../../lib/local/api-gateway';
-import { type DevServer, startDevServer } from '../../lib/local/dev-server';
-import { type LocalAuth, loadLocalAuth, localSub, signIdToken } from '../../lib/local/local-auth';
-import { SEED_PRODUCTS, seedProducts } from '../../lib/local/seed';
+import { RouteTable } from '../../tools/local-api/api-gateway';
+import { type DevServer, startDevServer } from '../../tools/local-api/dev-server';
+import { type LocalAuth, loadLocalAuth, localSub, signIdToken } from '../../tools/local-api/local-auth';
+import { SEED_PRODUCTS, seedProducts } from '../../tools/local-api/seed';
 import { captureOutput, type OutputCapture } from '../functions/support/output';
 import { createTestTable, type TestTable } from '../support/table';
 

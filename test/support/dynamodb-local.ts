@@ -1,2 +1,2 @@
 // The launcher lives with the local tooling (`npm run dev` uses it too); tests import it from here.
-export * from '../../lib/local/dynamodb-local';
+export * from '../../tools/local-api/dynamodb-local';

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cdkJsonContext } from '../../lib/config';
-import { synthesizeAssembly } from '../../scripts/diagram/io';
+import { synthesizeAssembly } from '../../tools/diagram/io';
 import { NO_STACK_TRACES, synthAllStages } from './app';
 import { DONE_FILE, FAILED_FILE, TEST_ASSEMBLIES } from './test-assembly';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, tableDefinition } from '../../lib/local/local-table';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, tableDefinition } from '../../tools/local-api/local-table';
 
 export interface TestTable {
   readonly tableName: string;

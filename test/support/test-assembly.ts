@@ -13,7 +13,7 @@ export const TEST_ASSEMBLY_ENV = 'CDK_TEST_ASSEMBLY_DIR';
 export const TEST_ASSEMBLIES = {
   /** Every environment's AppStage in one App (app.ts synthAllStages): bundling and validation off. */
   stages: 'stages',
-  /** The PipelineStack app as `npm run diagram` synthesizes it (scripts/diagram/io.ts). */
+  /** The PipelineStack app as `npm run diagram` synthesizes it (tools/diagram/io.ts). */
   pipeline: 'pipeline',
 } as const;
 export type TestAssembly = keyof typeof TEST_ASSEMBLIES;

@@ -8,7 +8,7 @@ export interface IdTokenVerifierConfig {
   readonly clientId: string;
   /**
    * The pool's public keys as a JWKS document (JSON), for where there is no Cognito to fetch them
-   * from: `npm run dev` passes the key it generated locally (lib/local/).
+   * from: `npm run dev` passes the key it generated locally (tools/local-api/).
    * @default - fetched from the pool's JWKS URL on first use and cached
    */
   readonly jwks?: string;

@@ -1,3 +1,4 @@
+import { METRIC_NAMESPACES } from '../contracts';
 import { type PipelineExecutionEvent } from './events';
 
 /**
@@ -17,7 +18,7 @@ import { type PipelineExecutionEvent } from './events';
  */
 
 /** Where the metrics are published (CloudWatch embedded metric format), per pipeline. */
-export const DELIVERY_METRICS_NAMESPACE = 'DeliveryMetrics';
+export const DELIVERY_METRICS_NAMESPACE = METRIC_NAMESPACES.delivery;
 /** The dimension that tells pipelines apart, beside Powertools' `service`. */
 export const PIPELINE_DIMENSION = 'pipeline';
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startDevServer } from '../../../lib/local/dev-server';
-import { loadLocalAuth, localSub, signIdToken } from '../../../lib/local/local-auth';
+import { startDevServer } from '../../../tools/local-api/dev-server';
+import { loadLocalAuth, localSub, signIdToken } from '../../../tools/local-api/local-auth';
 import { captureOutput } from '../../functions/support/output';
 import { createTestTable } from '../../support/table';
 import { type ApiTarget, type CreateUserOptions, runAll, runId, type TestUser } from './target';
@@ -11,7 +11,7 @@ import { type ApiTarget, type CreateUserOptions, runAll, runId, type TestUser } 
 const HANDLER_LOG_LEVEL = 'ERROR';
 
 /**
- * The API as `npm run dev` serves it (lib/local: the real handlers behind the local API Gateway),
+ * The API as `npm run dev` serves it (tools/local-api: the real handlers behind the local API Gateway),
  * started in this process on a free port, over a table of its own in the DynamoDB Local that the
  * jest global setup started. Users are tokens of a local key pair made for this run, signed as
  * `npm run dev:token` signs them; nothing touches .local/.

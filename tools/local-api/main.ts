@@ -2,7 +2,7 @@
  * `npm run dev`: the API on http://127.0.0.1:3000 (PORT overrides it), the real handlers over
  * DynamoDB Local, authenticated like the cloud. See docs/local-development.md.
  *
- * Local tooling lives in lib/local/, beside the stack code it mirrors and inside the TypeScript and
+ * Local tooling lives in tools/local-api/, beside the stack code it mirrors and inside the TypeScript and
  * lint setup; nothing under bin/, stages/ or the stacks imports it, so it never reaches a synth or
  * a Lambda bundle.
  */
@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { API_ROUTES } from '../api/routes';
-import { cdkJsonContext, contextSource, loadEnvironment } from '../config';
+import { API_ROUTES } from '../../lib/api/routes';
+import { cdkJsonContext, contextSource, loadEnvironment } from '../../lib/config';
 import { DEFAULT_PORT, startDevServer } from './dev-server';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { loadLocalAuth } from './local-auth';

@@ -12,7 +12,7 @@ import {
   CORS_ALLOWED_HEADERS,
   GATEWAY_RESPONSES,
   type RouteFunctionName,
-} from '../api/routes';
+} from '../../lib/api/routes';
 import {
   assertRenderable,
   authorizerEvent,
@@ -33,6 +33,7 @@ import {
   RouteTable,
   validateBody,
 } from './api-gateway';
+import { SERVICE_NAMES } from '../../lib/config';
 import { LOCAL_CLIENT_ID, LOCAL_USER_POOL_ID } from './local-auth';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-table';
 
@@ -42,8 +43,6 @@ export const DEFAULT_PORT = 3000;
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 /** The stack's functions' timeout (AppFunction's default), reported by `getRemainingTimeInMillis`. */
 const FUNCTION_TIMEOUT_MS = 30_000;
-/** As the stack's SERVICE_NAME (POWERTOOLS_SERVICE_NAME of the API functions). */
-const SERVICE_NAME = 'api-service';
 /** The methods API Gateway's CORS preflight allows (apigw.Cors.ALL_METHODS). */
 const PREFLIGHT_METHODS = 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD';
 const GATEWAY: GatewayIdentity = {
@@ -103,7 +102,7 @@ function configureFunctionEnvironment(props: DevServerProps): void {
     USER_POOL_CLIENT_ID: LOCAL_CLIENT_ID,
     USER_POOL_JWKS: props.jwks,
     CORS_ALLOWED_ORIGINS: (props.corsOrigins ?? []).join(','),
-    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.api,
     LOG_LEVEL: props.logLevel ?? 'INFO',
     AWS_REGION: LOCAL_REGION,
     AWS_ENDPOINT_URL_DYNAMODB: props.dynamoDbEndpoint,

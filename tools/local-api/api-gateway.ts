@@ -3,7 +3,7 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { type ApiModel, type ApiRoute, GATEWAY_RESPONSES, type GatewayResponseType } from '../api/routes';
+import { type ApiModel, type ApiRoute, GATEWAY_RESPONSES, type GatewayResponseType } from '../../lib/api/routes';
 
 /**
  * What API Gateway's REST API does around a Lambda proxy integration, for the local dev server:
@@ -484,7 +484,7 @@ export function assertRenderable(template: string): void {
   const unknown = /\$[A-Za-z{!]/.exec(rest);
   if (unknown) {
     throw new Error(
-      `The local API cannot render this template (add the expression to lib/local/api-gateway.ts): ${template}`
+      `The local API cannot render this template (add the expression to tools/local-api/api-gateway.ts): ${template}`
     );
   }
 }

@@ -9,7 +9,7 @@ import { PipelineStack } from '../../lib/pipeline/pipeline-stack';
 import { type ArchitectureInput, renderArchitecture } from './document';
 import { type AssemblyModel, type StackArtifact, parseManifest, parseTemplate } from './model';
 
-/** The project root (this file is scripts/diagram/io.ts). */
+/** The project root (this file is tools/diagram/io.ts). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const ARCHITECTURE_DOC = path.join(PROJECT_ROOT, 'docs', 'architecture.md');
 const MERMAID_CHECKER = path.join(__dirname, 'parse-mermaid.mjs');

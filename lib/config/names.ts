@@ -1,0 +1,12 @@
+/** Names shared by stacks, pipeline steps and functions: each defined once, here or below. */
+export { METRIC_NAMESPACES, SERVICE_NAMES } from '../../functions/shared/contracts';
+export { TABLE_SCHEMA } from '../../functions/shared/table-schema';
+
+/**
+ * The bake role's name in an environment's account: fixed, because the pipeline account's step
+ * must be allowed to assume it by ARN before the role exists (a pipeline cannot reference a
+ * stage's resources).
+ */
+export function bakeRoleName(environment: string): string {
+  return `${environment}-pipeline-bake`;
+}
