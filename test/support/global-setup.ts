@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
-import { TEST_ASSEMBLY_ENV, synthTestAssemblies } from './test-assembly';
+import { TEST_ASSEMBLY_ENV, synthTestAssembly } from './test-assembly';
 
 /** What the global teardown finds on globalThis (jest runs both in its parent process). */
 export interface GlobalState {
   __DYNAMODB_LOCAL__?: DynamoDbLocal;
-  /** The synth of this run's assemblies: resolves when its process exits, to its error if any. */
+  /** The synth of this run's assembly: resolves when its process exits, to its error if any. */
   __TEST_ASSEMBLY_SYNTH__?: Promise<Error | undefined>;
 }
 
@@ -24,16 +24,16 @@ export default async function globalSetup(): Promise<void> {
   // Node.js 24 in Lambda. Set here, before jest starts its workers, so they inherit it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const state = globalThis as GlobalState;
-  const assemblies = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-cdk-assembly-'));
-  process.env[TEST_ASSEMBLY_ENV] = assemblies;
-  const synth = synthTestAssemblies(assemblies);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-cdk-assembly-'));
+  process.env[TEST_ASSEMBLY_ENV] = root;
+  const synth = synthTestAssembly(root);
   state.__TEST_ASSEMBLY_SYNTH__ = synth;
   let db: DynamoDbLocal;
   try {
     db = await startDynamoDbLocal();
   } catch (error) {
     await synth; // no teardown follows a failed setup
-    fs.rmSync(assemblies, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
     throw error;
   }
   process.env.DYNAMODB_LOCAL_ENDPOINT = db.endpoint;

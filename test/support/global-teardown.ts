@@ -7,8 +7,8 @@ export default async function globalTeardown(): Promise<void> {
   await state.__DYNAMODB_LOCAL__?.stop();
   // Its process may still run if no test read it (a run of a few files): wait, then remove it.
   const failure = await state.__TEST_ASSEMBLY_SYNTH__;
-  const assemblies = process.env[TEST_ASSEMBLY_ENV];
-  if (assemblies) fs.rmSync(assemblies, { recursive: true, force: true });
-  // Loud even when no test read the assemblies.
+  const root = process.env[TEST_ASSEMBLY_ENV];
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+  // Loud even when no test read the assembly.
   if (failure) throw failure;
 }

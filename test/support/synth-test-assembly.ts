@@ -1,8 +1,8 @@
 /**
- * Run by the jest global setup (test-assembly.ts synthTestAssemblies) in its own Node.js process,
- * once per jest run, from the code as it is now. Writes the assemblies of TEST_ASSEMBLIES into the
- * given directory; the test files read them instead of each building the same app again (~1.3 s of
- * CPU per file).
+ * Run by the jest global setup (test-assembly.ts synthTestAssembly) in its own Node.js process,
+ * once per jest run, from the code as it is now. Writes the PipelineStack app's assembly (every
+ * stage's nested assembly included) under the given directory; the test files read it through
+ * templates.ts instead of each building the same app again.
  *
  * Usage: node --import tsx test/support/synth-test-assembly.ts <directory>
  */
@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cdkJsonContext } from '../../lib/config';
 import { synthesizeAssembly } from '../../tools/diagram/io';
-import { NO_STACK_TRACES, synthAllStages } from './app';
-import { DONE_FILE, FAILED_FILE, TEST_ASSEMBLIES } from './test-assembly';
+import { NO_STACK_TRACES } from './app';
+import { assemblyDirIn, DONE_FILE, FAILED_FILE } from './test-assembly';
 
 const SYNTH_SCRIPT_NAME = 'test/support/synth-test-assembly.ts';
 
@@ -19,14 +19,11 @@ const root = process.argv[2];
 if (!root || !fs.existsSync(root)) throw new Error('usage: synth-test-assembly.ts <existing directory>');
 
 try {
-  // As the template tests built it in every file: bundling and CloudFormation validation off.
-  synthAllStages({ outdir: path.join(root, TEST_ASSEMBLIES.stages) }).app.synth();
-
-  // `npm run diagram`'s own synth (into a new temporary directory), moved under the root. Creation
-  // stack traces only go into the manifest's metadata, which the diagrams do not read.
-  const pipeline = synthesizeAssembly({ ...cdkJsonContext(), ...NO_STACK_TRACES });
-  fs.renameSync(pipeline, path.join(root, TEST_ASSEMBLIES.pipeline));
-
+  // `npm run diagram`'s own synth (bundling, validation and the nag gate off) into a new temporary
+  // directory, moved under the root. Creation stack traces only go into the manifest's metadata,
+  // which no test reads.
+  const assembly = synthesizeAssembly({ ...cdkJsonContext(), ...NO_STACK_TRACES });
+  fs.renameSync(assembly, assemblyDirIn(root));
   fs.writeFileSync(path.join(root, DONE_FILE), '');
 } catch (error) {
   fs.writeFileSync(

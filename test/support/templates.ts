@@ -1,54 +1,64 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { AssemblyManifest } from 'aws-cdk-lib/cloud-assembly-schema';
+import { CloudAssembly, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import type { EnvironmentName } from '../../lib/config';
 import { testAssemblyDir } from './test-assembly';
+
+/**
+ * The one way stack tests read templates: from the PipelineStack app the jest global setup
+ * synthesized for this run (test-assembly.ts; bundling, validation and the nag gate off, as
+ * `npm run diagram` synthesizes it). Every environment's stage is a nested assembly of it, with the
+ * stacks exactly as the pipeline deploys them. Tests that need construct objects (cdk-nag, a
+ * construct's logical id, an app with other context) build their own app once per file instead.
+ */
 
 /** The stacks of an AppStage (stages/app-stage.ts), by construct id. */
 export type StageStackId = 'Networking' | 'Database' | 'ServerlessApi' | 'Monitoring';
 
-interface ManifestArtifact {
-  readonly type: string;
-  readonly displayName?: string;
-  readonly properties?: {
-    readonly directoryName?: string;
-    readonly displayName?: string;
-    readonly templateFile?: string;
-    readonly terminationProtection?: boolean;
-  };
+/** The id of the app's one top-level stack (bin/app.ts). */
+const PIPELINE_STACK_ID = 'PipelineStack';
+
+let assembly: CloudAssembly | undefined;
+function pipelineAssembly(): CloudAssembly {
+  assembly ??= new CloudAssembly(testAssemblyDir());
+  return assembly;
 }
 
-export interface Manifest {
-  readonly artifacts?: Record<string, ManifestArtifact>;
-  readonly missing?: unknown[];
+const templates = new WeakMap<CloudFormationStackArtifact, Template>();
+/** Parsed when first asked for: a test file may read one stack of one stage. */
+function templateOf(artifact: CloudFormationStackArtifact): Template {
+  let template = templates.get(artifact);
+  if (!template) {
+    template = Template.fromJSON(artifact.template as Record<string, unknown>);
+    templates.set(artifact, template);
+  }
+  return template;
 }
 
-function readManifest(dir: string): Manifest {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+/** The PipelineStack's own template (the pipeline, its notifications and delivery metrics). */
+export function pipelineTemplate(): Template {
+  return templateOf(pipelineAssembly().getStackArtifact(PIPELINE_STACK_ID));
 }
 
-interface StageAssembly {
-  readonly dir: string;
-  readonly manifest: Manifest;
-}
-
-/** The nested assembly of an environment's stage in this run's stage app. */
-function stageAssembly(env: EnvironmentName): StageAssembly {
-  const root = testAssemblyDir('stages');
-  const stage = Object.values(readManifest(root).artifacts ?? {}).find(
-    (a) => a.type === 'cdk:cloud-assembly' && a.properties?.displayName === env
+/**
+ * The nested assembly of an environment's stage. The pipeline's stage ids are the environment names
+ * capitalized (lib/pipeline/pipeline-stack.ts stageId): `PipelineStack/Dev` holds dev.
+ */
+function stageAssembly(env: EnvironmentName): CloudAssembly {
+  const found = pipelineAssembly().nestedAssemblies.filter(
+    (nested) => nested.displayName.toLowerCase() === `${PIPELINE_STACK_ID}/${env}`.toLowerCase()
   );
-  const directoryName = stage?.properties?.directoryName;
-  if (!directoryName) throw new Error(`no assembly of stage ${env} in ${root}`);
-  const dir = path.join(root, directoryName);
-  return { dir, manifest: readManifest(dir) };
+  if (found.length !== 1) {
+    throw new Error(`expected one stage assembly of ${env}, found ${found.length} in ${assembly?.directory}`);
+  }
+  return found[0]!.nestedAssembly;
 }
 
 /**
  * The cloud assembly manifest of an environment's stage (`missing` lists context lookups), as
  * `stage.synth().manifest` gives it.
  */
-export function stageManifest(env: EnvironmentName): Manifest {
+export function stageManifest(env: EnvironmentName): AssemblyManifest {
   return stageAssembly(env).manifest;
 }
 
@@ -59,47 +69,24 @@ export interface StageStack {
   readonly terminationProtection: boolean;
 }
 
-const cache = new Map<EnvironmentName, StageStack[]>();
-
 /**
- * Every stack of an environment's AppStage (stages/app-stage.ts), whatever stacks it gains, with
- * its template, from the stage app the jest global setup synthesized for this run: bundling and
- * validation off, as app.ts synthAllStages builds it. A test file that only reads templates does
- * not build the app again. Tests that need the constructs themselves (logical ids of construct
- * objects, Annotations, cdk-nag, an app with other context) still build their own.
+ * Every stack of an environment's AppStage (stages/app-stage.ts), whatever stacks it gains, in the
+ * stage's deployment order, with its template.
  */
 export function stageStacks(env: EnvironmentName): StageStack[] {
-  let stacks = cache.get(env);
-  if (!stacks) {
-    const { dir, manifest } = stageAssembly(env);
-    stacks = Object.values(manifest.artifacts ?? {})
-      .filter((a) => a.type === 'aws:cloudformation:stack')
-      .map((a) => {
-        const file = a.properties?.templateFile;
-        if (!a.displayName?.startsWith(`${env}/`) || !file) {
-          throw new Error(`unexpected stack artifact in ${dir}: ${JSON.stringify(a)}`);
-        }
-        let template: Template | undefined;
-        return {
-          id: a.displayName.slice(env.length + 1),
-          // Parsed when first asked for: a file may read one stack of the stage.
-          get template(): Template {
-            template ??= Template.fromJSON(
-              JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>
-            );
-            return template;
-          },
-          terminationProtection: a.properties?.terminationProtection ?? false,
-        };
-      });
-    cache.set(env, stacks);
-  }
-  return stacks;
+  return stageAssembly(env).stacks.map((artifact) => ({
+    // The display name is the construct path: PipelineStack/Dev/Networking.
+    id: artifact.hierarchicalId.split('/').pop()!,
+    get template(): Template {
+      return templateOf(artifact);
+    },
+    terminationProtection: artifact.terminationProtection ?? false,
+  }));
 }
 
 /** The template of one stack of an environment's AppStage: see {@link stageStacks}. */
 export function stageTemplate(env: EnvironmentName, stack: StageStackId): Template {
   const found = stageStacks(env).find((s) => s.id === stack);
-  if (!found) throw new Error(`no stack ${env}/${stack} in this run's stage assembly`);
+  if (!found) throw new Error(`no stack ${env}/${stack} in this run's assembly`);
   return found.template;
 }

@@ -3,20 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
- * The cloud assemblies the jest global setup synthesizes once per run (synth-test-assembly.ts) and
- * the test files read. Light on purpose (no aws-cdk-lib): the global setup imports it too.
+ * The one cloud assembly the jest global setup synthesizes per run (synth-test-assembly.ts): the
+ * PipelineStack app, whose nested assemblies hold every environment's stage. Test files read it
+ * through templates.ts. Light on purpose (no aws-cdk-lib): the global setup imports it too.
  */
 
-/** Set by the global setup for the workers: the directory holding both assemblies. */
+/** Set by the global setup for the workers: the directory the assembly is synthesized under. */
 export const TEST_ASSEMBLY_ENV = 'CDK_TEST_ASSEMBLY_DIR';
-
-export const TEST_ASSEMBLIES = {
-  /** Every environment's AppStage in one App (app.ts synthAllStages): bundling and validation off. */
-  stages: 'stages',
-  /** The PipelineStack app as `npm run diagram` synthesizes it (tools/diagram/io.ts). */
-  pipeline: 'pipeline',
-} as const;
-export type TestAssembly = keyof typeof TEST_ASSEMBLIES;
+/** The assembly's directory under that root. */
+const ASSEMBLY_DIR = 'pipeline';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SYNTH_SCRIPT = path.join(__dirname, 'synth-test-assembly.ts');
@@ -31,14 +26,19 @@ export const FAILED_FILE = 'failed';
 /** How long a test waits for the global setup's synth before it fails. */
 const WAIT_MS = 120_000;
 
+/** Where the synth process writes the assembly, under the global setup's root. */
+export function assemblyDirIn(root: string): string {
+  return path.join(root, ASSEMBLY_DIR);
+}
+
 /**
- * Synthesizes both assemblies into `root` in a separate Node.js process (tsx, as cdk.json runs the
+ * Synthesizes the assembly under `root` in a separate Node.js process (tsx, as cdk.json runs the
  * app), so it costs the same under either jest transform. The global setup does not wait for it:
  * it runs while DynamoDB Local starts and the first test files (which need no assembly) run;
  * {@link testAssemblyDir} waits for it. Resolves when the process has exited, with its error if it
  * failed.
  */
-export function synthTestAssemblies(root: string): Promise<Error | undefined> {
+export function synthTestAssembly(root: string): Promise<Error | undefined> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -66,11 +66,13 @@ export function sleep(ms: number): void {
 }
 
 /**
- * The directory of one of this run's assemblies, once the global setup's synth has finished.
- * Throws when the synth failed or the global setup did not start one: a test never falls back to
- * something synthesized differently, or left over from another run.
+ * The directory of this run's assembly, once the global setup's synth has finished. Throws when the
+ * synth failed or the global setup did not start one: a test never falls back to something
+ * synthesized differently, or left over from another run.
+ *
+ * @param _assembly the one assembly there is; accepted for callers written when there were two
  */
-export function testAssemblyDir(assembly: TestAssembly): string {
+export function testAssemblyDir(_assembly: 'pipeline' = 'pipeline'): string {
   const root = process.env[TEST_ASSEMBLY_ENV];
   if (!root) {
     throw new Error(
@@ -87,7 +89,7 @@ export function testAssemblyDir(assembly: TestAssembly): string {
     }
     sleep(20);
   }
-  const dir = path.join(root, TEST_ASSEMBLIES[assembly]);
+  const dir = assemblyDirIn(root);
   if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
     throw new Error(`${dir} is not a cloud assembly (no manifest.json)`);
   }
