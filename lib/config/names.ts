@@ -1,6 +1,7 @@
 /** Names shared by stacks, pipeline steps and functions: each defined once, here or below. */
 export { METRIC_NAMESPACES, SERVICE_NAMES } from '../../functions/shared/contracts';
 export { TABLE_SCHEMA } from '../../functions/shared/table-schema';
+export { ADMIN_GROUP } from '../../functions/shared/caller';
 
 /**
  * The bake role's name in an environment's account: fixed, because the pipeline account's step

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config';
-import { functionCode } from './bundle';
+import { functionCode } from './function-code';
 
 export const DEFAULT_MEMORY_MB = 256;
 export const DEFAULT_TIMEOUT = Duration.seconds(30);
@@ -34,8 +34,7 @@ export interface AppFunctionProps {
 /**
  * The team's Lambda defaults in one place: current Node.js on arm64, X-Ray, an explicit log
  * group with retention, a least-privilege role (no AWS managed policy), and its esbuild bundle
- * (lib/constructs/function-bundles.ts: every function in one esbuild call per synth, shared by all stages;
- * minified, with source maps; the AWS SDK v3 stays external because the runtime provides it).
+ * (function-code.ts).
  */
 export class AppFunction extends Construct {
   public readonly function: lambda.Function;
@@ -64,7 +63,7 @@ export class AppFunction extends Construct {
     );
 
     this.function = new lambda.Function(this, 'Function', {
-      code: functionCode(this, props.entry),
+      code: functionCode(props.entry),
       handler: 'index.handler',
       description: props.description,
       runtime: FUNCTION_RUNTIME,

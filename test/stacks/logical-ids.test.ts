@@ -15,14 +15,22 @@ describe('stateful logical ids', () => {
     expect(Object.keys(current)).toEqual(expect.arrayContaining(Object.keys(baseline)));
   });
 
-  test.each(Object.entries(baseline))('%s keeps the logical id of every stateful resource', (stack, byType) => {
-    expect(current[stack]).toEqual(byType);
-  });
+  test.each(Object.entries(baseline))(
+    '%s keeps the logical id of every stateful resource',
+    (stack, byType) => {
+      expect(current[stack]).toEqual(byType);
+    }
+  );
 
   test('a moved resource would be caught: the baseline is not empty and names the data stores', () => {
     const all = Object.values(baseline).flatMap((byType) => Object.keys(byType));
     expect(all).toEqual(
-      expect.arrayContaining(['AWS::RDS::DBInstance', 'AWS::DynamoDB::Table', 'AWS::Cognito::UserPool', 'AWS::EC2::Subnet'])
+      expect.arrayContaining([
+        'AWS::RDS::DBInstance',
+        'AWS::DynamoDB::Table',
+        'AWS::Cognito::UserPool',
+        'AWS::EC2::Subnet',
+      ])
     );
   });
 });
