@@ -51,3 +51,13 @@ function uniqueId(pathComponents: readonly string[]): string {
       .slice(0, 240) + hash
   );
 }
+
+/**
+ * What `Names.nodeUniqueId(construct.node)` gives, without the constructs marked by
+ * keepParentLogicalIds: for the construct ids CDK builds from another construct's unique id (a
+ * LambdaSubscription names its invoke permission `AllowInvoke:<topic's unique id>`).
+ */
+export function nodeUniqueIdWithoutGroups(construct: IConstruct): string {
+  const below = construct.node.scopes.slice(1).filter((scope) => !transparent.has(scope));
+  return uniqueId(below.map((scope) => scope.node.id));
+}
