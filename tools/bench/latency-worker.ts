@@ -1,291 +1,195 @@
 /**
- * Runs in its own Node process (bench/latency.ts starts it): requires the deployed bundles of the
- * products and orders functions and calls their handlers the way Lambda does, next to the same
- * DynamoDB operations issued with the bare SDK, against DynamoDB Local. Writes latencies (ms) to
- * the result file given as the second argument; the handlers' log lines go to stdout (ignored).
+ * Forked by latency.ts: calls the products and orders handlers of the synthesized bundles the way
+ * Lambda does, alternating request by request with the same DynamoDB calls made with the bare SDK.
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { apiEvent, lambdaContext, type TestCaller } from '../test/support/events';
-import { TABLE_SCHEMA } from '../functions/shared/table-schema';
+import { TABLE_SCHEMA } from '../../functions/shared/table-schema';
+import { tableDefinition } from '../local-api/local-table';
 
-export interface LatencyWorkerConfig {
-  readonly bundlesDir: string;
-  readonly tableName: string;
+export interface WorkerInput {
+  /** Bundle folder per function name. */
+  readonly bundles: Readonly<Record<string, string>>;
   readonly requests: number;
   readonly concurrency: number;
   readonly warmup: number;
 }
 
-/** Per scenario: one latency per request, handler and bare SDK interleaved request by request. */
-export interface LatencyWorkerResult {
-  readonly scenarios: Record<
-    string,
-    { readonly handlerMs: number[]; readonly bareMs: number[]; readonly wallMs: number }
-  >;
+export interface LatencySamples {
+  /** Latencies in ms per scenario ("GET /v1/products/{id}, sequential"). */
+  readonly scenarios: Record<string, { handler: number[]; bare: number[] }>;
   readonly failures: string[];
 }
 
-/** Plain values to DynamoDB attribute values (strings, numbers, lists, maps: all the bench writes). */
-function attribute(value: unknown): AttributeValue {
-  if (typeof value === 'string') return { S: value };
-  if (typeof value === 'number') return { N: String(value) };
-  if (Array.isArray(value)) return { L: value.map(attribute) };
-  if (value !== null && typeof value === 'object') return { M: marshall(value as Record<string, unknown>) };
-  throw new Error(`cannot marshall ${String(value)}`);
-}
-
-function marshall(item: Record<string, unknown>): Record<string, AttributeValue> {
-  return Object.fromEntries(Object.entries(item).map(([key, value]) => [key, attribute(value)]));
-}
+const ADMIN = 'bench-admin';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type Call = () => Promise<unknown>;
 
+/** An API Gateway proxy event after the REQUEST authorizer; only what the handlers read. */
+function apiEvent(method: string, resource: string, sub: string, extra: Partial<APIGatewayProxyEvent>) {
+  return {
+    httpMethod: method,
+    resource,
+    path: resource,
+    pathParameters: null,
+    queryStringParameters: null,
+    headers: { 'content-type': 'application/json' },
+    body: null,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      authorizer: { sub, email: `${sub}@example.com`, groups: sub === ADMIN ? 'admins' : '' },
+    },
+    ...extra,
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const context = {
+  functionName: 'bench',
+  awsRequestId: 'bench',
+  getRemainingTimeInMillis: () => 30_000,
+} as Context;
 const { partitionKey: PK, sortKey: SK } = TABLE_SCHEMA;
-const ADMIN: TestCaller = { sub: 'bench-admin', groups: ['admins'] };
-const PRICE_CENTS = 1999;
-const STOCK = 1_000_000;
 
-function loadHandler(bundlesDir: string, name: string): Handler {
-  // The bundles keep the AWS SDK external; NODE_PATH (set by the parent) resolves it, as on Lambda.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(path.join(bundlesDir, name, 'index.js')) as { handler: Handler }).handler;
-}
-
-async function timedCall(call: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await call();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-async function main(): Promise<void> {
-  const [configFile, resultFile] = process.argv.slice(2);
-  if (!configFile || !resultFile) throw new Error('usage: latency-worker <config.json> <result.json>');
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as LatencyWorkerConfig;
-  const products = loadHandler(config.bundlesDir, 'products');
-  const orders = loadHandler(config.bundlesDir, 'orders');
-  const db = new DynamoDBClient({});
+async function main(input: WorkerInput): Promise<LatencySamples> {
+  const TableName = process.env.TABLE_NAME!; // the handlers' table
+  const client = new DynamoDBClient({});
+  await client.send(new CreateTableCommand(tableDefinition(TableName)));
+  const load = (name: string) =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(path.join(input.bundles[name] ?? name, 'index.js')) as { handler: Handler }).handler;
+  const [products, orders] = [load('products'), load('orders')];
+  const db = DynamoDBDocumentClient.from(client);
   const failures: string[] = [];
-
-  const expectStatus = (
-    what: string,
-    result: APIGatewayProxyResult,
-    status: number
-  ): APIGatewayProxyResult => {
-    if (result.statusCode !== status && failures.length < 20) {
-      failures.push(`${what}: ${result.statusCode} ${result.body.slice(0, 200)}`);
-    }
+  const expect = (what: string, status: number) => (result: APIGatewayProxyResult) => {
+    if (result.statusCode !== status && failures.length < 10)
+      failures.push(`${what}: ${result.statusCode} ${result.body}`);
     return result;
   };
 
-  // One product per concurrent slot, so concurrent orders never contend for one item.
+  // One product per concurrent caller, so that concurrent orders never contend for one item.
   const productIds: string[] = [];
-  for (let i = 0; i < Math.max(1, config.concurrency); i++) {
-    const created = await products(
-      apiEvent({
-        method: 'POST',
-        resource: '/v1/products',
-        caller: ADMIN,
-        body: { name: `Bench product ${i}`, priceCents: PRICE_CENTS, stock: STOCK },
-      }),
-      lambdaContext('products')
-    );
-    expectStatus('seed product', created, 201);
-    productIds.push((JSON.parse(created.body) as { productId: string }).productId);
+  for (let i = 0; i < input.concurrency; i++) {
+    const body = JSON.stringify({ name: `Bench product ${i}`, priceCents: 1999, stock: 1_000_000 });
+    const created = await products(apiEvent('POST', '/v1/products', ADMIN, { body }), context);
+    productIds.push((JSON.parse(expect('seed', 201)(created).body) as { productId: string }).productId);
   }
+  const productKey = (id: string) => ({ [PK]: `PRODUCT#${id}`, [SK]: 'PRODUCT' });
 
-  const getProduct = (productId: string) => () =>
-    products(
-      apiEvent({
-        method: 'GET',
-        resource: '/v1/products/{proxy+}',
-        pathParameters: { proxy: productId },
-        caller: { sub: 'bench-customer' },
-      }),
-      lambdaContext('products')
-    ).then((result) => expectStatus('GET product', result, 200));
-
-  // The product GetItem as the repository issues it (eventually consistent, whole item).
-  const bareGetProduct = (productId: string) => () =>
-    db.send(
-      new GetItemCommand({
-        TableName: config.tableName,
-        Key: marshall({ [PK]: `PRODUCT#${productId}`, [SK]: 'PRODUCT' }),
-      })
-    );
-
-  const placeOrder = (productId: string, userId: string) => () =>
-    orders(
-      apiEvent({
-        method: 'POST',
-        resource: '/v1/orders',
-        caller: { sub: userId },
-        headers: { 'Idempotency-Key': randomUUID() },
-        body: { items: [{ productId, quantity: 1 }] },
-      }),
-      lambdaContext('orders')
-    ).then((result) => expectStatus('POST order', result, 201));
-
-  /**
-   * The DynamoDB calls the order service makes for a new order with an Idempotency-Key: GetItem
-   * of the idempotency record (consistent; a miss), BatchGetItem of the products (consistent),
-   * then one TransactWriteItems: Put order, Put idempotency record, Update stock per line.
-   */
-  const bareOrder = (productId: string, userId: string) => async () => {
-    const orderId = randomUUID();
-    const key = `IDEMPOTENCY#${userId}#${randomUUID()}`;
-    const now = new Date().toISOString();
-    await db.send(
-      new GetItemCommand({
-        TableName: config.tableName,
-        Key: marshall({ [PK]: key, [SK]: 'IDEMPOTENCY' }),
-        ConsistentRead: true,
-      })
-    );
-    await db.send(
-      new BatchGetItemCommand({
-        RequestItems: {
-          [config.tableName]: {
-            Keys: [marshall({ [PK]: `PRODUCT#${productId}`, [SK]: 'PRODUCT' })],
-            ConsistentRead: true,
-          },
-        },
-      })
-    );
-    const line = {
-      productId,
-      name: 'Bench product',
-      quantity: 1,
-      unitPriceCents: PRICE_CENTS,
-      lineTotalCents: PRICE_CENTS,
-    };
-    const order: Record<string, unknown> = {
-      [PK]: `ORDER#${orderId}`,
-      [SK]: 'ORDER',
-      [TABLE_SCHEMA.gsi1.partitionKey]: `USER#${userId}`,
-      [TABLE_SCHEMA.gsi1.sortKey]: `ORDER#${now}#${orderId}`,
-      entityType: 'Order',
-      orderId,
-      userId,
-      status: 'PLACED',
-      items: [line],
-      totalCents: PRICE_CENTS,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const names = { '#pk': PK };
-    const values: Record<string, AttributeValue> = {
-      ':quantity': { N: '1' },
-      ':price': { N: String(PRICE_CENTS) },
-    };
-    await db.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: config.tableName,
-              Item: marshall(order),
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: names,
+  const getProduct = (id: string): [Call, Call] => [
+    () =>
+      products(
+        apiEvent('GET', '/v1/products/{proxy+}', 'bench-customer', { pathParameters: { proxy: id } }),
+        context
+      ).then(expect('GET product', 200)),
+    () => db.send(new GetCommand({ TableName, Key: productKey(id) })),
+  ];
+  // The order service's calls for a new order with an Idempotency-Key: read the idempotency
+  // record, read the products, then one transaction (order, idempotency record, stock).
+  const placeOrder = (id: string, userId: string): [Call, Call] => [
+    () => {
+      const headers = { 'content-type': 'application/json', 'Idempotency-Key': randomUUID() };
+      const body = JSON.stringify({ items: [{ productId: id, quantity: 1 }] });
+      return orders(apiEvent('POST', '/v1/orders', userId, { headers, body }), context).then(
+        expect('POST order', 201)
+      );
+    },
+    async () => {
+      const idempotency = { [PK]: `IDEMPOTENCY#${userId}#${randomUUID()}`, [SK]: 'IDEMPOTENCY' };
+      await db.send(new GetCommand({ TableName, Key: idempotency, ConsistentRead: true }));
+      await db.send(
+        new BatchGetCommand({
+          RequestItems: { [TableName]: { Keys: [productKey(id)], ConsistentRead: true } },
+        })
+      );
+      const orderId = randomUUID();
+      const order = {
+        [PK]: `ORDER#${orderId}`,
+        [SK]: 'ORDER',
+        orderId,
+        userId,
+        items: [{ productId: id, quantity: 1 }],
+      };
+      const ifNew = {
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      };
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName, Item: order, ...ifNew } },
+            { Put: { TableName, Item: { ...idempotency, orderId }, ...ifNew } },
+            {
+              Update: {
+                TableName,
+                Key: productKey(id),
+                UpdateExpression: 'SET stock = stock - :q',
+                ConditionExpression: 'stock >= :q',
+                ExpressionAttributeValues: { ':q': 1 },
+              },
             },
-          },
-          {
-            Put: {
-              TableName: config.tableName,
-              Item: marshall({
-                [PK]: key,
-                [SK]: 'IDEMPOTENCY',
-                entityType: 'IdempotencyRecord',
-                orderId,
-                requestHash: 'bench',
-                createdAt: now,
-                expiresAt: Math.floor(Date.now() / 1000) + 86_400,
-              }),
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: names,
-            },
-          },
-          {
-            Update: {
-              TableName: config.tableName,
-              Key: marshall({ [PK]: `PRODUCT#${productId}`, [SK]: 'PRODUCT' }),
-              UpdateExpression: 'SET stock = stock - :quantity',
-              ConditionExpression: 'attribute_exists(#pk) AND stock >= :quantity AND priceCents = :price',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-        ],
-      })
-    );
-  };
+          ],
+        })
+      );
+    },
+  ];
 
-  type Pair = (slot: number) => { handler: () => Promise<unknown>; bare: () => Promise<unknown> };
-  const pairs: Record<string, Pair> = {
-    'GET /v1/products/{id}': () => ({
-      handler: getProduct(productIds[0]!),
-      bare: bareGetProduct(productIds[0]!),
-    }),
-    'POST /v1/orders': (slot) => ({
-      handler: placeOrder(productIds[slot]!, `bench-customer-${slot}`),
-      bare: bareOrder(productIds[slot]!, `bench-customer-${slot}`),
-    }),
-  };
-
-  /** `total` handler calls and `total` bare calls, alternating, over `concurrency` slots. */
-  const run = async (pair: Pair, total: number, concurrency: number) => {
-    const handlerMs: number[] = [];
-    const bareMs: number[] = [];
-    let next = 0;
+  const time = async (call: Call, into: number[]) => {
     const start = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: concurrency }, async (_, slot) => {
-        const { handler, bare } = pair(slot);
-        while (next < total) {
-          const i = next++;
-          // Alternate which goes first, so neither always runs right after the other.
-          if (i % 2 === 0) {
-            handlerMs.push(await timedCall(handler));
-            bareMs.push(await timedCall(bare));
-          } else {
-            bareMs.push(await timedCall(bare));
-            handlerMs.push(await timedCall(handler));
-          }
-        }
-      })
-    );
-    return { handlerMs, bareMs, wallMs: Number(process.hrtime.bigint() - start) / 1e6 };
+    await call();
+    into.push(Number(process.hrtime.bigint() - start) / 1e6);
+  };
+  /** `total` handler and `total` bare calls from `callers` concurrent callers, alternating which goes first. */
+  const run = async (pair: (slot: number) => [Call, Call], total: number, callers: number) => {
+    const samples = { handler: [] as number[], bare: [] as number[] };
+    let next = 0;
+    const caller = async (slot: number) => {
+      const [handler, bare] = pair(slot);
+      for (let i = next++; i < total; i = next++) {
+        const order: Array<[Call, number[]]> = [
+          [handler, samples.handler],
+          [bare, samples.bare],
+        ];
+        for (const [call, into] of i % 2 === 0 ? order : order.reverse()) await time(call, into);
+      }
+    };
+    await Promise.all(Array.from({ length: callers }, (_, slot) => caller(slot)));
+    return samples;
   };
 
-  const scenarios: LatencyWorkerResult['scenarios'] = {};
-  for (const [route, pair] of Object.entries(pairs)) {
-    await run(pair, config.warmup, 1); // JIT, connections, DynamoDB Local's own warm-up
-    scenarios[`${route}\tsequential`] = await run(pair, config.requests, 1);
-    if (config.concurrency > 1) {
-      await run(pair, config.warmup, config.concurrency);
-      scenarios[`${route}\t${config.concurrency} concurrent`] = await run(
+  const routes = {
+    'GET /v1/products/{id}': () => getProduct(productIds[0]!),
+    'POST /v1/orders': (slot: number) => placeOrder(productIds[slot]!, `bench-customer-${slot}`),
+  };
+  const scenarios: LatencySamples['scenarios'] = {};
+  for (const [route, pair] of Object.entries(routes)) {
+    for (const callers of [1, input.concurrency]) {
+      await run(pair, input.warmup, callers); // JIT, connections, DynamoDB Local's own warm-up
+      scenarios[`${route}, ${callers === 1 ? 'sequential' : `${callers} concurrent`}`] = await run(
         pair,
-        config.requests,
-        config.concurrency
+        input.requests,
+        callers
       );
     }
   }
   db.destroy();
-  const result: LatencyWorkerResult = { scenarios, failures };
-  fs.writeFileSync(resultFile, JSON.stringify(result));
+  return { scenarios, failures };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+process.once('message', (input: WorkerInput) => {
+  main(input)
+    .then((samples) => process.send!(samples, () => process.exit(0)))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
 });
