@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type CancellationReason } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -10,31 +9,14 @@ import {
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from '../pagination';
 import { productKey } from '../products/repository';
 import { TABLE_SCHEMA } from '../table-schema';
+import { idempotencyKeys, orderKeys } from './keys';
 import { type Order, type OrderLine, type OrderStatus } from './model';
+
+export { idempotencyKeys, orderKeys } from './keys';
 
 const { partitionKey: PK, sortKey: SK, gsi1 } = TABLE_SCHEMA;
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** Key layout of orders and idempotency records; see ../README.md. */
-export const orderKeys = {
-  pk: (orderId: string) => `ORDER#${orderId}`,
-  sk: 'ORDER',
-  /** A user's orders share a GSI1 partition, sorted by creation time: "my orders, newest first". */
-  gsi1pk: (userId: string) => `USER#${userId}`,
-  gsi1sk: (createdAt: string, orderId: string) => `ORDER#${createdAt}#${orderId}`,
-} as const;
-
-export const idempotencyKeys = {
-  /** Scoped to the user, so one client's key can never replay another user's order. */
-  pk: (userId: string, key: string) => `IDEMPOTENCY#${userId}#${hashIdempotencyKey(key)}`,
-  sk: 'IDEMPOTENCY',
-} as const;
-
-/** Hashed so any header value yields a short key of a fixed alphabet. */
-function hashIdempotencyKey(key: string): string {
-  return createHash('sha256').update(key).digest('base64url');
-}
 
 export interface IdempotencyClaim {
   readonly key: string;
