@@ -188,7 +188,12 @@ export class ServiceAlarms extends Construct {
     return alarm;
   }
 
-  private dlqNotEmptyAlarm(id: string, name: string, description: string, queue: sqs.IQueue): cloudwatch.Alarm {
+  private dlqNotEmptyAlarm(
+    id: string,
+    name: string,
+    description: string,
+    queue: sqs.IQueue
+  ): cloudwatch.Alarm {
     return this.alarm(id, {
       name,
       description,

@@ -98,7 +98,9 @@ export class SystemDashboard extends Construct {
     this.dashboard.addWidgets(heading('Lambda functions'));
     for (const [name, fn] of Object.entries(props.functions)) {
       this.dashboard.addWidgets(
-        graph(`Lambda ${name} - Invocations`, [fn.metricInvocations({ statistic: cloudwatch.Stats.SUM, period })]),
+        graph(`Lambda ${name} - Invocations`, [
+          fn.metricInvocations({ statistic: cloudwatch.Stats.SUM, period }),
+        ]),
         graph(`Lambda ${name} - Duration`, [
           fn.metricDuration({ statistic: cloudwatch.Stats.AVERAGE, period, label: 'Average' }),
           fn.metricDuration({ statistic: cloudwatch.Stats.p(99), period, label: 'p99' }),
@@ -122,7 +124,9 @@ export class SystemDashboard extends Construct {
           })
       );
     this.dashboard.addWidgets(
-      graph('RDS CPU Utilization', [database.metricCPUUtilization({ statistic: cloudwatch.Stats.AVERAGE, period })]),
+      graph('RDS CPU Utilization', [
+        database.metricCPUUtilization({ statistic: cloudwatch.Stats.AVERAGE, period }),
+      ]),
       graph('RDS Connections', [
         database.metricDatabaseConnections({ statistic: cloudwatch.Stats.AVERAGE, period }),
       ]),

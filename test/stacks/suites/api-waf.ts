@@ -11,7 +11,7 @@ import {
   WAF_MANAGED_RULE_GROUPS,
   WAF_REDACTED_HEADERS,
 } from '../../../lib/constructs/api-waf';
-import { WAF_BLOCKED_REQUESTS_THRESHOLD } from '../../../lib/stacks/monitoring-stack';
+import { WAF_BLOCKED_REQUESTS_THRESHOLD } from '../../../lib/constructs/service-alarms';
 import { templateOf } from '../../support/app';
 import { configs, stages } from './stages-fixture';
 
@@ -196,8 +196,8 @@ describe.each(WITH_WAF)('%s: the API stage has a web ACL', (env) => {
       ])
     );
     expect(alarm.Properties.Dimensions).toHaveLength(3);
-    expect(monitoring.apiWafBlockedRequestsAlarm).toBeDefined();
-    expect(Stack.of(monitoring.apiWafBlockedRequestsAlarm!)).toBe(monitoring);
+    expect(monitoring.alarms.apiWafBlockedRequests).toBeDefined();
+    expect(Stack.of(monitoring.alarms.apiWafBlockedRequests!)).toBe(monitoring);
     // On the dashboard (its alarm widget shows every alarm of the stack) beside a WAF graph.
     const [, dashboard] = only(monitoring, 'AWS::CloudWatch::Dashboard');
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
@@ -237,7 +237,7 @@ describe('dev: no web ACL (config.waf is undefined)', () => {
   });
 
   test('has no blocked-requests alarm', () => {
-    expect(monitoring.apiWafBlockedRequestsAlarm).toBeUndefined();
+    expect(monitoring.alarms.apiWafBlockedRequests).toBeUndefined();
     const names = resourcesOfType(monitoring, 'AWS::CloudWatch::Alarm').map(
       ([, r]) => r.Properties.AlarmName
     );
