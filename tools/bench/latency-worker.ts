@@ -115,6 +115,8 @@ async function main(input: WorkerInput): Promise<LatencySamples> {
       const order = {
         [PK]: `ORDER#${orderId}`,
         [SK]: 'ORDER',
+        [TABLE_SCHEMA.gsi1.partitionKey]: `USER#${userId}`, // the service's item is in GSI1 too
+        [TABLE_SCHEMA.gsi1.sortKey]: `ORDER#${new Date().toISOString()}#${orderId}`,
         orderId,
         userId,
         items: [{ productId: id, quantity: 1 }],

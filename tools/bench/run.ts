@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as prettier from 'prettier';
 import { findBundles, moduleLoad } from './bundles';
+import { benchBundling } from './bundling';
 import { benchJest } from './jest';
 import { benchLatency } from './latency';
 import { kib, mib, ms, s, table, x } from './stats';
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     `## 1. \`npx cdk synth\`: median of ${reps}, round robin\n\n` +
       'Wall time and peak RSS (GNU time: the largest single process, the app) of `npx cdk synth -q`. ' +
       'The floor and each step run tools/bench/synth-app.ts (the PipelineStack app of bin/app.ts; validation ' +
-      "= aws-cdk-lib's `builtinCloudFormationValidation`, bundling = NodejsFunction with the local esbuild, nag = " +
+      "= aws-cdk-lib's `builtinCloudFormationValidation`, bundling = esbuild's API through CDK's local bundling, nag = " +
       "`addNagGate`); full runs cdk.json's app, bin/app.ts, with all three.\n\n" +
       table(
         ['variant', 'wall median', 'minus the floor', 'peak RSS'],
@@ -66,6 +67,13 @@ async function main(): Promise<void> {
         ])
       ) +
       (synth.failures.length > 0 ? `\n\n**Failed runs:** ${synth.failures.join('; ')}` : '')
+  );
+  const bundling = benchBundling(WORK, reps);
+  log(`bundling: API ${bundling.apiMs.toFixed(0)} ms, CLI ${bundling.cliMs.toFixed(0)} ms`);
+  sections.push(
+    `Bundling alone, all ${bundling.functions} functions, median of ${reps}: esbuild's API in one fresh Node ` +
+      `process (the app's way, lib/constructs/function-code.ts) ${ms(bundling.apiMs)}; one ` +
+      `\`bash -c "npx --no-install esbuild ..."\` per function (NodejsFunction's local bundling) ${ms(bundling.cliMs)}.`
   );
 
   if (!args.includes('--skip-jest')) {
