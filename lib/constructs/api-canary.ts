@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -8,7 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
-import { type EnvironmentConfig } from '../config';
+import { type FunctionConfig } from './app-function';
 import { CanaryUser } from './canary-user';
 
 /** The newest Node.js Synthetics runtime of the installed aws-cdk-lib (Node.js 22, SDK v3 included). */
@@ -49,8 +49,14 @@ export function canaryCode(): string {
 }
 
 export interface ApiCanaryProps {
-  /** `synthetics` sets the schedule; `name` names the canary `<env>-api`. */
-  readonly config: EnvironmentConfig;
+  /** The environment's name: the canary is `<name>-api`; descriptions name it. */
+  readonly environmentName: string;
+  /** How often the canary runs (one run per interval). */
+  readonly schedule: Duration;
+  /** Of the artifacts bucket and the two secrets. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Log retention and level of the canary user's provider function. */
+  readonly providerLogging: Pick<FunctionConfig, 'logRetention' | 'logLevel'>;
   /** Called at `url` (`/health`, `/v1/products`); the canary's API key joins its own usage plan. */
   readonly api: apigw.RestApi;
   /** The canary user is made here at deploy ({@link CanaryUser}); the canary only signs in. */
@@ -90,9 +96,9 @@ export class ApiCanary extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiCanaryProps) {
     super(scope, id);
-    const { config, api } = props;
-    this.schedule = config.synthetics.schedule;
-    const canaryName = `${config.name}-api`;
+    const { environmentName, removalPolicy, api } = props;
+    this.schedule = props.schedule;
+    const canaryName = `${environmentName}-api`;
     if (!CANARY_NAME.test(canaryName)) {
       throw new Error(`canary name must match ${CANARY_NAME.source}, got ${JSON.stringify(canaryName)}`);
     }
@@ -104,7 +110,7 @@ export class ApiCanary extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: CANARY_ARTIFACTS_EXPIRATION }],
       // Like every stateful resource; in dev, deleting the stack needs the bucket emptied first.
-      removalPolicy: config.removalPolicy,
+      removalPolicy,
     });
     Validations.of(this.artifactsBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -114,7 +120,7 @@ export class ApiCanary extends Construct {
     });
 
     this.userSecret = new secretsmanager.Secret(this, 'UserSecret', {
-      description: `Sign-in of the ${config.name} API canary's Cognito user`,
+      description: `Sign-in of the ${environmentName} API canary's Cognito user`,
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ username: CANARY_USERNAME }),
         generateStringKey: 'password',
@@ -122,12 +128,12 @@ export class ApiCanary extends Construct {
         // Upper, lower, digit and symbol: the user pool's password policy requires each.
         requireEachIncludedType: true,
       },
-      removalPolicy: config.removalPolicy,
+      removalPolicy,
     });
     this.apiKeySecret = new secretsmanager.Secret(this, 'ApiKeySecret', {
-      description: `Value of the ${config.name} API canary's API key`,
+      description: `Value of the ${environmentName} API canary's API key`,
       generateSecretString: { excludePunctuation: true, passwordLength: CANARY_API_KEY_LENGTH },
-      removalPolicy: config.removalPolicy,
+      removalPolicy,
     });
     Validations.of(this.userSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -144,14 +150,14 @@ export class ApiCanary extends Construct {
     });
 
     this.user = new CanaryUser(this, 'User', {
-      config,
+      functionConfig: { name: environmentName, removalPolicy, ...props.providerLogging },
       userPool: props.userPool,
       username: CANARY_USERNAME,
       secret: this.userSecret,
     });
 
     this.apiKey = new apigw.ApiKey(this, 'ApiKey', {
-      description: `The ${config.name} API canary`,
+      description: `The ${environmentName} API canary`,
       value: this.apiKeySecret.secretValue.unsafeUnwrap(),
     });
     this.usagePlan = new apigw.UsagePlan(this, 'UsagePlan', {
@@ -168,7 +174,7 @@ export class ApiCanary extends Construct {
         code: synthetics.Code.fromInline(canaryCode()),
         handler: 'index.handler',
       }),
-      schedule: synthetics.Schedule.rate(config.synthetics.schedule),
+      schedule: synthetics.Schedule.rate(props.schedule),
       timeout: CANARY_TIMEOUT,
       environmentVariables: {
         API_URL: api.url,

@@ -5,7 +5,6 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig } from '../config';
 
 /** Callers (API Gateway, the authorizer, event sources) invoke this alias, never `$LATEST`. */
 export const LIVE_ALIAS_NAME = 'live';
@@ -21,8 +20,15 @@ export const DEPLOY_GUARD_ERRORS_THRESHOLD = 3;
 export const DEPLOY_GUARD_API_5XX_THRESHOLD = 3;
 
 export interface CanaryDeploymentProps<Name extends string> {
-  /** `deployment` says how traffic shifts and whether alarms roll back; `name` prefixes alarm names. */
-  readonly config: EnvironmentConfig;
+  /** The environment's name: prefixes the guard alarms' names and tags the service role. */
+  readonly environmentName: string;
+  /** How CodeDeploy shifts an alias to a new version (canary, linear or all at once). */
+  readonly trafficShifting: codedeploy.ILambdaDeploymentConfig;
+  /**
+   * Whether the groups watch deploy-guard alarms and roll back when one fires; without it, no guard
+   * alarm is created and a deployment rolls back only when it fails itself.
+   */
+  readonly rollbackOnAlarm: boolean;
   /** The functions to publish through a `live` alias, by the short name used in alarm names. */
   readonly functions: Readonly<Record<Name, lambda.Function>>;
   /**
@@ -35,8 +41,8 @@ export interface CanaryDeploymentProps<Name extends string> {
 
 /**
  * Safe deployments for a stack's functions: each is published as a version behind a `live` alias
- * (`fn.currentVersion`), and a CodeDeploy deployment group shifts the alias to a new version as the
- * environment's config says (canary, linear or all at once). Where the config rolls back on alarms,
+ * (`fn.currentVersion`), and a CodeDeploy deployment group shifts the alias to a new version as
+ * `trafficShifting` says (canary, linear or all at once). Where `rollbackOnAlarm` is set,
  * each group watches a deploy-guard alarm on its function's errors plus the alarms added with
  * {@link addGuardAlarm} (e.g. {@link addApiGuard}), and rolls back when one fires.
  *
@@ -52,21 +58,22 @@ export class CanaryDeployment<Name extends string> extends Construct {
   /** The `live` alias of each function: what every caller invokes. */
   public readonly aliases: Readonly<Record<Name, lambda.Alias>>;
   public readonly deploymentGroups: Readonly<Record<Name, codedeploy.LambdaDeploymentGroup>>;
-  /** Each function's deploy-guard errors alarm; empty where the config does not roll back on alarms. */
+  /** Each function's deploy-guard errors alarm; empty without `rollbackOnAlarm`. */
   public readonly errorsAlarms: Readonly<Partial<Record<Name, cloudwatch.Alarm>>>;
 
-  private readonly config: EnvironmentConfig;
+  private readonly environmentName: string;
+  private readonly rollbackOnAlarm: boolean;
 
   constructor(scope: Construct, id: string, props: CanaryDeploymentProps<Name>) {
     super(scope, id);
-    const { config } = props;
-    this.config = config;
-    const { trafficShifting, rollbackOnAlarm } = config.deployment;
+    const { trafficShifting, rollbackOnAlarm } = props;
+    this.environmentName = props.environmentName;
+    this.rollbackOnAlarm = rollbackOnAlarm;
 
     this.application = new codedeploy.LambdaApplication(this, 'Application');
     this.role = new iam.Role(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com'),
-      description: `CodeDeploy: shifts the live aliases of the API functions (${config.name})`,
+      description: `CodeDeploy: shifts the live aliases of the API functions (${props.environmentName})`,
     });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
@@ -112,9 +119,9 @@ export class CanaryDeployment<Name extends string> extends Construct {
     this.errorsAlarms = errorsAlarms;
   }
 
-  /** Every deployment group also watches this alarm (only where the config rolls back on alarms). */
+  /** Every deployment group also watches this alarm (only with `rollbackOnAlarm`). */
   public addGuardAlarm(alarm: cloudwatch.IAlarm): void {
-    if (!this.config.deployment.rollbackOnAlarm) return;
+    if (!this.rollbackOnAlarm) return;
     for (const group of Object.values<codedeploy.LambdaDeploymentGroup>(this.deploymentGroups)) {
       group.addAlarm(alarm);
     }
@@ -123,10 +130,10 @@ export class CanaryDeployment<Name extends string> extends Construct {
   /**
    * Creates the API's deploy-guard 5XX alarm and adds it to every group: a function's new version
    * may break the API without failing itself (bad responses, an authorizer that crashes: 500).
-   * @returns the alarm, or `undefined` where the config does not roll back on alarms
+   * @returns the alarm, or `undefined` without `rollbackOnAlarm`
    */
   public addApiGuard(api: apigw.RestApi): cloudwatch.Alarm | undefined {
-    if (!this.config.deployment.rollbackOnAlarm) return undefined;
+    if (!this.rollbackOnAlarm) return undefined;
     const alarm = this.guardAlarm('Api5xxErrorsAlarm', {
       name: 'API-5XX-Errors',
       description:
@@ -143,17 +150,18 @@ export class CanaryDeployment<Name extends string> extends Construct {
    * Creates the deploy-guard alarm on the API canary's runs and adds it to every group: a new version
    * that fails a real client's calls (sign-in, authorizer, a read) stops the shift and rolls back.
    * @param successPercent the canary's SuccessPercent per run interval
-   * @returns the alarm, or `undefined` where the config does not roll back on alarms
+   * @param threshold the SuccessPercent below which a run interval fails the deployment
+   * @returns the alarm, or `undefined` without `rollbackOnAlarm`
    */
-  public addCanaryGuard(successPercent: cloudwatch.IMetric): cloudwatch.Alarm | undefined {
-    if (!this.config.deployment.rollbackOnAlarm) return undefined;
+  public addCanaryGuard(successPercent: cloudwatch.IMetric, threshold: number): cloudwatch.Alarm | undefined {
+    if (!this.rollbackOnAlarm) return undefined;
     const alarm = this.guardAlarm('ApiCanaryAlarm', {
       name: 'API-Canary',
       description:
         'Stops and rolls back deployments of the API functions: runs of the API canary failed ' +
         '(no notification; see the Monitoring stack)',
       metric: successPercent,
-      threshold: this.config.synthetics.successPercentThreshold,
+      threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
     });
     this.addGuardAlarm(alarm);
@@ -162,7 +170,7 @@ export class CanaryDeployment<Name extends string> extends Construct {
 
   private guardAlarm(id: string, spec: GuardAlarmSpec): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this, id, {
-      alarmName: `${this.config.name}-DeployGuard-${spec.name}`,
+      alarmName: `${this.environmentName}-DeployGuard-${spec.name}`,
       alarmDescription: spec.description,
       metric: spec.metric,
       threshold: spec.threshold,

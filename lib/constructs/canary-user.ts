@@ -2,8 +2,8 @@ import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { type EnvironmentConfig, SERVICE_NAMES } from '../config';
-import { AppFunction } from './app-function';
+import { SERVICE_NAMES } from '../config';
+import { AppFunction, type FunctionConfig } from './app-function';
 
 /** The CloudFormation type of the resource: one per environment, in the ServerlessApi stack. */
 export const CANARY_USER_RESOURCE_TYPE = 'Custom::ApiCanaryUser';
@@ -20,8 +20,8 @@ export const CANARY_USER_PROVIDER_ACTIONS = [
 export const CANARY_USER_SERVICE_TIMEOUT = Duration.minutes(5);
 
 export interface CanaryUserProps {
-  /** `name` and the function defaults (log retention, removal policy, log level). */
-  readonly config: EnvironmentConfig;
+  /** The provider function's log retention, removal policy and log level; `name` tags its role. */
+  readonly functionConfig: FunctionConfig;
   /** Where the user is made. */
   readonly userPool: cognito.IUserPool;
   /** The user's name (also its e-mail, which Cognito never writes to: no invitation is sent). */
@@ -56,12 +56,12 @@ export class CanaryUser extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryUserProps) {
     super(scope, id);
-    const { config, userPool, username, secret } = props;
+    const { functionConfig, userPool, username, secret } = props;
 
     this.provider = new AppFunction(this, 'Provider', {
       entry: 'canary-user',
       description: "Provisions the API canary's Cognito user (CloudFormation custom resource)",
-      config,
+      config: functionConfig,
       serviceName: SERVICE_NAMES.canaryUser,
       environment: {
         USER_POOL_ID: userPool.userPoolId,

@@ -1,0 +1,137 @@
+import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SERVICE_NAMES } from '../config';
+import { type RouteFunctionName } from '../api/routes';
+import { AppFunction, type FunctionConfig } from './app-function';
+import { keepParentLogicalIds } from './logical-ids';
+import { ORDER_EVENTS_MAX_RECEIVES } from './order-events';
+
+/** Names of the API's Lambda functions: the route handlers, the authorizer, the queue consumer. */
+export type ApiFunctionName = RouteFunctionName | 'authorizer' | 'orderEvents';
+
+/** The functions that read and write the table (the route handlers). */
+export const TABLE_FUNCTIONS: readonly RouteFunctionName[] = ['users', 'products', 'orders'];
+export const AUTHORIZER_TIMEOUT = Duration.seconds(10);
+/**
+ * Authorizer errors per minute that stop its deployment. Its refusals (expired or forged tokens) are
+ * Lambda errors by design, so this sits above the usual refusal rate; an authorizer that crashes
+ * also shows as API 5XX (API Gateway answers 500 when its authorizer fails).
+ */
+export const AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD = 20;
+
+export interface ApiFunctionsProps {
+  /** Log retention, removal policy and log level of every function; `name` tags their roles. */
+  readonly functionConfig: FunctionConfig;
+  /** Read and written by the route handlers (TABLE_NAME). Must be defined in this app. */
+  readonly table: dynamodb.ITable;
+  /** Whose tokens the authorizer verifies, and whose users the handlers manage. */
+  readonly userPool: cognito.IUserPool;
+  readonly userPoolClient: cognito.IUserPoolClient;
+  /** The orders function sends order events here (ORDER_EVENTS_QUEUE_URL). */
+  readonly orderEventsQueue: sqs.IQueue;
+  /** Origins the handlers answer with CORS headers (CORS_ALLOWED_ORIGINS). */
+  readonly corsOrigins: readonly string[];
+}
+
+/**
+ * The API's Lambda functions, each told only what it uses and granted only that: the three route
+ * handlers (table; the orders function also the order-events queue), the REQUEST authorizer (the
+ * user pool's ids, no data access) and the order-events consumer (nothing; its queue grants it
+ * the receive when it becomes the queue's consumer).
+ */
+export class ApiFunctions extends Construct {
+  public readonly functions: Readonly<Record<ApiFunctionName, AppFunction>>;
+
+  constructor(scope: Construct, id: string, props: ApiFunctionsProps) {
+    super(scope, id);
+    // Its functions were deployed at the stack's top level: keep their logical ids.
+    keepParentLogicalIds(this);
+    const { table, userPool, userPoolClient } = props;
+    const cfnTable = table.node.defaultChild;
+    if (!CfnResource.isCfnResource(cfnTable)) {
+      throw new Error(`table must be a dynamodb.Table defined in this app, got ${table.node.path}`);
+    }
+
+    const common = {
+      TABLE_NAME: table.tableName,
+      USER_POOL_ID: userPool.userPoolId,
+      USER_POOL_CLIENT_ID: userPoolClient.userPoolClientId,
+      CORS_ALLOWED_ORIGINS: props.corsOrigins.join(','),
+    };
+    const fn = (
+      id: string,
+      entry: string,
+      description: string,
+      environment: Record<string, string>,
+      timeout?: Duration
+    ) =>
+      new AppFunction(this, id, {
+        entry,
+        description,
+        config: props.functionConfig,
+        serviceName: SERVICE_NAMES.api,
+        environment,
+        timeout,
+      });
+
+    this.functions = {
+      users: fn('UsersFunction', 'users', 'Handle user operations', common),
+      products: fn('ProductsFunction', 'products', 'Handle product operations', common),
+      orders: fn('OrdersFunction', 'orders', 'Handle order operations', {
+        ...common,
+        ORDER_EVENTS_QUEUE_URL: props.orderEventsQueue.queueUrl,
+      }),
+      // Verifies tokens only: no table access.
+      authorizer: fn(
+        'AuthorizerFunction',
+        'authorizer',
+        'Custom API Gateway authorizer',
+        { USER_POOL_ID: userPool.userPoolId, USER_POOL_CLIENT_ID: userPoolClient.userPoolClientId },
+        AUTHORIZER_TIMEOUT
+      ),
+      orderEvents: fn('OrderEventsFunction', 'order-events', 'Consume order events', {}),
+    };
+
+    const tableLogicalId = Stack.of(this).getLogicalId(cfnTable);
+    for (const name of TABLE_FUNCTIONS) {
+      table.grantReadWriteData(this.functions[name].function);
+      this.functions[name].acknowledgeTableIndexAccess(tableLogicalId);
+    }
+    props.orderEventsQueue.grantSendMessages(this.functions.orders.function);
+    this.acknowledgeSynchronousInvocation();
+  }
+
+  /** The Lambda function of each, by name (what deployments and alarms watch). */
+  public lambdas(): Record<ApiFunctionName, lambda.Function> {
+    const { users, products, orders, authorizer, orderEvents } = this.functions;
+    return {
+      users: users.function,
+      products: products.function,
+      orders: orders.function,
+      authorizer: authorizer.function,
+      orderEvents: orderEvents.function,
+    };
+  }
+
+  /** Serverless-pack findings that do not apply to how these functions are invoked. */
+  private acknowledgeSynchronousInvocation(): void {
+    const { functions } = this;
+    for (const name of TABLE_FUNCTIONS) {
+      functions[name].acknowledgeNoAsyncInvocation(
+        'API Gateway calls it through a Lambda proxy integration (synchronous); errors return as 5XX ' +
+          'and raise the API-5XX and function-errors alarms'
+      );
+    }
+    functions.authorizer.acknowledgeNoAsyncInvocation(
+      'API Gateway calls it as the REQUEST authorizer (synchronous); a failure answers the request with 500'
+    );
+    functions.orderEvents.acknowledgeNoAsyncInvocation(
+      'its SQS event source mapping polls and invokes it synchronously; messages that keep failing move ' +
+        `to OrderEventsDeadLetterQueue after ${ORDER_EVENTS_MAX_RECEIVES} receives (the queue's redrive policy)`
+    );
+  }
+}
