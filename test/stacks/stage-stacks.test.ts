@@ -4,7 +4,6 @@
  * imported, as it did as a test file of its own.
  */
 import './suites/serverless-api-stack';
-import './suites/monitoring-stack';
 import './suites/api-waf';
 import './suites/canary-deployment';
 import './suites/api-canary';
