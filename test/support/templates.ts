@@ -12,6 +12,12 @@ import { testAssemblyDir } from './test-assembly';
  * construct's logical id, an app with other context) build their own app once per file instead.
  */
 
+/**
+ * A value read from a template: untyped JSON, as `Template.toJSON()` and `findResources` give it,
+ * checked by the assertions that read it (no hand-typed CloudFormation interfaces).
+ */
+export type TemplateValue = ReturnType<Template['toJSON']>[string];
+
 /** The stacks of an AppStage (stages/app-stage.ts), by construct id. */
 export type StageStackId = 'Networking' | 'Database' | 'ServerlessApi' | 'Monitoring';
 
