@@ -8,14 +8,15 @@ import { CLOUD_ASSEMBLY_DIR, NAG_REPORTS_DIR, parseBuildSpec } from '../../lib/p
 
 /**
  * The cdk-nag gate through the real CLI (it fails `cdk synth` on a finding inside a Stage, and
- * passes once it is acknowledged), and its reports: `cdk synth` leaves them in the cloud assembly (cdk-nag 3 writes no report files
- * of its own: CDK's validation report plus the gate's acknowledgement report), and the pipeline's
- * synth step publishes them as a secondary artifact, copied by buildspec.yml's post_build (that
- * artifact's test is in build-gates.test.ts, on the synth-step pipeline that file builds anyway).
+ * passes once it is acknowledged), and its reports: `cdk synth` leaves them in the cloud assembly
+ * (cdk-nag 3 writes no report files of its own: CDK's validation report plus the gate's
+ * acknowledgement report), and the pipeline's synth step publishes them as a secondary artifact,
+ * copied by buildspec.yml's post_build (that artifact's test is in
+ * test/pipeline/build-gates.test.ts, on the synth-step pipeline that file builds anyway).
  */
 const ROOT = path.join(__dirname, '..', '..');
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'nag-gate-app.ts');
+const FIXTURE = path.join(__dirname, 'fixtures', 'nag-gate-app.ts');
 
 interface SynthResult {
   readonly code: number;

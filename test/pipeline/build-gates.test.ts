@@ -118,7 +118,7 @@ describe('build-reports/: the SBOM and the audit decision as a build artifact', 
   });
 });
 
-// Moved from nag-reports.test.ts, which built this same synth-step pipeline for it alone.
+// The gate itself and the reports it writes: test/nag/gate.test.ts.
 describe('nag-reports/: the cdk-nag reports as a build artifact', () => {
   test('publishes the nag reports as a second output artifact of the Build action, beside cdk.out', () => {
     const outputs = buildActionOutputs();

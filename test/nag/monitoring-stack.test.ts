@@ -1,0 +1,50 @@
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config';
+import { type PipelineStack } from '../../lib/pipeline/pipeline-stack';
+import {
+  type AcknowledgementCounts,
+  acknowledgementCounts,
+  buildPipelineStack,
+  NAG_PACK_NAMES,
+  nagFindings,
+  stageStack,
+} from '../support/nag';
+
+/** The Monitoring stack of every environment under the gate's cdk-nag packs. */
+const ACKNOWLEDGED: AcknowledgementCounts = {
+  'AwsSolutions-IAM5[Resource::*]': 2,
+  'AwsSolutions-IAM5[Resource::<MetricsPublisherLogGroup7DBFEB7B.Arn>:*]': 1,
+  'AwsSolutions-IAM5[Resource::<SlackNotifierLogGroupD46B4396.Arn>:*]': 1,
+  'AwsSolutions-SMG4': 1,
+  'AwsSolutions-SQS3': 1,
+  // The Slack notifier (on-failure destination instead) and the metrics publisher (synchronous).
+  'Serverless-LambdaDLQ': 2,
+  'Serverless-SQSRedrivePolicy': 1,
+};
+/** Where the environment's config makes the finding true. */
+const ACKNOWLEDGED_IN: Record<EnvironmentName, AcknowledgementCounts> = {
+  dev: {},
+  staging: {},
+  // The bake role (config.bakeTime): cloudwatch:DescribeAlarms has no resource scoping.
+  prod: { 'AwsSolutions-IAM5[Resource::*]': 3 },
+};
+
+let pipeline: PipelineStack;
+beforeAll(() => {
+  pipeline = buildPipelineStack();
+});
+
+describe.each(ENVIRONMENT_NAMES)('%s Monitoring', (env) => {
+  test.each(NAG_PACK_NAMES)('has no unacknowledged %s finding', (pack) => {
+    expect(nagFindings(pack, stageStack(pipeline, env, 'Monitoring'))).toEqual({
+      success: true,
+      findings: [],
+    });
+  });
+
+  test('acknowledges exactly the expected rules, as often as expected', () => {
+    expect(acknowledgementCounts(stageStack(pipeline, env, 'Monitoring'))).toEqual({
+      ...ACKNOWLEDGED,
+      ...ACKNOWLEDGED_IN[env],
+    });
+  });
+});

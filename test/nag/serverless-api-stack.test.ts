@@ -1,0 +1,76 @@
+import { ENVIRONMENT_NAMES, type EnvironmentName, loadEnvironments } from '../../lib/config';
+import { type PipelineStack } from '../../lib/pipeline/pipeline-stack';
+import { testApp } from '../support/app';
+import {
+  type AcknowledgementCounts,
+  acknowledgementCounts,
+  buildPipelineStack,
+  NAG_PACK_NAMES,
+  nagFindings,
+  stageStack,
+} from '../support/nag';
+
+/** The ServerlessApi stack of every environment under the gate's cdk-nag packs. */
+const environments = loadEnvironments(testApp().node);
+
+const ACKNOWLEDGED: AcknowledgementCounts = {
+  'AwsSolutions-APIG4': 1,
+  'AwsSolutions-COG2': 1,
+  'AwsSolutions-COG4': 12,
+  'AwsSolutions-COG8': 1,
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]': 1,
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]': 1,
+  // + the API canary's role (s3:ListAllMyBuckets, cloudwatch:PutMetricData by namespace), and the
+  // X-Ray permissions of its user's provider (AppFunction).
+  'AwsSolutions-IAM5[Resource::*]': 7,
+  'AwsSolutions-IAM5[Resource::<ApiCanaryArtifactsBucketC9B041D8.Arn>/*]': 1,
+  'AwsSolutions-IAM5[Resource::<ApiCanaryUserProviderLogGroupE615316A.Arn>:*]': 1,
+  'AwsSolutions-IAM5[Resource::<ApiDataTableC1EC4CE3.Arn>/index/*]': 3,
+  'AwsSolutions-IAM5[Resource::<AuthorizerFunctionLogGroupB47801AB.Arn>:*]': 1,
+  'AwsSolutions-IAM5[Resource::<OrderEventsFunctionLogGroupE83B2D43.Arn>:*]': 1,
+  'AwsSolutions-IAM5[Resource::<OrdersFunctionLogGroup8325B1F9.Arn>:*]': 1,
+  'AwsSolutions-IAM5[Resource::<ProductsFunctionLogGroup23E5BD3C.Arn>:*]': 1,
+  'AwsSolutions-IAM5[Resource::<UsersFunctionLogGroup08AD9B83.Arn>:*]': 1,
+  // users, products, orders, authorizer: API Gateway; orderEvents: the SQS event source mapping;
+  // the canary user's provider: CloudFormation (Custom::ApiCanaryUser).
+  'Serverless-LambdaDLQ': 6,
+  'Serverless-LambdaEventSourceMappingDestination': 1,
+  'Serverless-SQSRedrivePolicy': 1,
+  // The API canary: its artifacts bucket, its two generated secrets, its generated role.
+  'AwsSolutions-S1': 1,
+  'AwsSolutions-SMG4': 2,
+  'Serverless-LambdaStarPermissions': 1,
+};
+
+/** The log groups of the function Synthetics makes for the canary: named with the stage's account. */
+const canaryLogGroups = (env: EnvironmentName): AcknowledgementCounts => ({
+  [`AwsSolutions-IAM5[Resource::arn:aws:logs:${environments[env].region}:${environments[env].account}:log-group:/aws/lambda/cwsyn-*]`]: 1,
+});
+/** Where the environment's config makes the finding true (or names its account). */
+const ACKNOWLEDGED_IN: Record<EnvironmentName, AcknowledgementCounts> = {
+  // No web ACL (config.waf undefined).
+  dev: { 'AwsSolutions-APIG3': 1, ...canaryLogGroups('dev') },
+  staging: canaryLogGroups('staging'),
+  prod: canaryLogGroups('prod'),
+};
+
+let pipeline: PipelineStack;
+beforeAll(() => {
+  pipeline = buildPipelineStack();
+});
+
+describe.each(ENVIRONMENT_NAMES)('%s ServerlessApi', (env) => {
+  test.each(NAG_PACK_NAMES)('has no unacknowledged %s finding', (pack) => {
+    expect(nagFindings(pack, stageStack(pipeline, env, 'ServerlessApi'))).toEqual({
+      success: true,
+      findings: [],
+    });
+  });
+
+  test('acknowledges exactly the expected rules, as often as expected', () => {
+    expect(acknowledgementCounts(stageStack(pipeline, env, 'ServerlessApi'))).toEqual({
+      ...ACKNOWLEDGED,
+      ...ACKNOWLEDGED_IN[env],
+    });
+  });
+});
