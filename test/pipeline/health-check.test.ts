@@ -4,27 +4,33 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const SCRIPT = join(__dirname, '..', '..', 'lib', 'pipeline', 'scripts', 'health-check.mjs');
+/** Makes the pauses between attempts instant and prints them: no test waits or reads a clock. */
+const INSTANT_SLEEP = join(__dirname, 'fixtures', 'instant-sleep.mjs');
 
 interface RunResult {
   code: number | null;
   stdout: string;
   stderr: string;
-  elapsedMs: number;
 }
 
 /** Runs the script as the pipeline does, with only the variables given (plus PATH). */
 function runHealthCheck(env: Record<string, string>): Promise<RunResult> {
-  const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, ['--import', INSTANT_SLEEP, SCRIPT], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, elapsedMs: Date.now() - started }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** The attempts and pauses the script printed, in order. */
+const attemptsAndPauses = (stdout: string) =>
+  stdout.split('\n').filter((line) => /^(attempt |\[sleep )/.test(line));
 
 type Reply = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -42,7 +48,6 @@ function text(status: number, contentType: string, body: string): Reply {
 /** Stands in for API Gateway: answers each request with the next reply (the last one repeats). */
 let replies: Reply[] = [];
 let requestPaths: string[] = [];
-let requestTimes: number[] = [];
 let server: Server;
 let baseUrl: string;
 
@@ -51,7 +56,6 @@ const FAST = { HEALTH_CHECK_ATTEMPTS: '3', HEALTH_CHECK_DELAY_MS: '20', HEALTH_C
 beforeAll(async () => {
   server = createServer((request, response) => {
     requestPaths.push(request.url ?? '');
-    requestTimes.push(Date.now());
     const reply = replies[Math.min(requestPaths.length, replies.length) - 1];
     reply?.(request, response);
   });
@@ -71,7 +75,6 @@ afterAll(async () => {
 beforeEach(() => {
   replies = [];
   requestPaths = [];
-  requestTimes = [];
 });
 
 describe('health-check script', () => {
@@ -120,21 +123,21 @@ describe('health-check script', () => {
 
   it('waits HEALTH_CHECK_DELAY_MS between attempts but not after the last one', async () => {
     replies = [json(503, { message: 'Service Unavailable' })];
-    const delayMs = 700;
 
     const result = await runHealthCheck({
       ...FAST,
       API_URL: `${baseUrl}/prod/`,
-      HEALTH_CHECK_ATTEMPTS: '2',
-      HEALTH_CHECK_DELAY_MS: String(delayMs),
+      HEALTH_CHECK_DELAY_MS: '700',
     });
-    const exitedAt = Date.now();
 
     expect(result.code).toBe(1);
-    const [first, second] = requestTimes;
-    expect(second! - first!).toBeGreaterThanOrEqual(delayMs - 10);
-    // A trailing pause would put the exit at least delayMs after the last request.
-    expect(exitedAt - second!).toBeLessThan(delayMs - 10);
+    expect(attemptsAndPauses(result.stdout)).toEqual([
+      expect.stringMatching(/^attempt 1\/3: not healthy/),
+      '[sleep 700 ms]',
+      expect.stringMatching(/^attempt 2\/3: not healthy/),
+      '[sleep 700 ms]',
+      expect.stringMatching(/^attempt 3\/3: not healthy/),
+    ]);
   });
 
   it.each([
@@ -151,7 +154,7 @@ describe('health-check script', () => {
     expect(result.stderr).toContain(reason);
   });
 
-  it('exits 1 within its time budget when the server never answers', async () => {
+  it('gives up on each attempt after HEALTH_CHECK_TIMEOUT_MS when the server never answers, and exits 1', async () => {
     replies = [() => undefined];
 
     const result = await runHealthCheck({
@@ -163,10 +166,12 @@ describe('health-check script', () => {
 
     expect(result.code).toBe(1);
     expect(requestPaths).toHaveLength(2);
-    expect(result.stdout.match(/not healthy: no answer within 300 ms/g)).toHaveLength(2);
-    // 2 x 300 ms timeouts + 20 ms pause, plus node start-up; far below the 5 s default timeout alone.
-    expect(result.elapsedMs).toBeGreaterThanOrEqual(600);
-    expect(result.elapsedMs).toBeLessThan(4_000);
+    // The configured timeout, not the 5 s default.
+    expect(attemptsAndPauses(result.stdout)).toEqual([
+      'attempt 1/2: not healthy: no answer within 300 ms',
+      '[sleep 20 ms]',
+      'attempt 2/2: not healthy: no answer within 300 ms',
+    ]);
   });
 
   it('exits 1 when nothing listens on the port', async () => {
