@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { ENVIRONMENT_NAMES, type EnvironmentConfig } from '../../lib/config';
-import { apiIntegrationId, apiPathId, apiRoutes } from '../../tools/diagram/api';
+import { apiIntegrationId, apiPathId, apiRoutes, authorizationSummary } from '../../tools/diagram/api';
 import { type ArchitectureInput, renderArchitecture } from '../../tools/diagram/document';
 import {
   ARCHITECTURE_DOC,
@@ -11,7 +11,7 @@ import {
   type MermaidCheck,
 } from '../../tools/diagram/io';
 import { MATRIX_COLUMN_KEYS, leafPaths, matrixRows } from '../../tools/diagram/matrix';
-import { edge, mermaidBlocks, node } from '../../tools/diagram/mermaid';
+import { edge, mermaidBlocks, node, packLines } from '../../tools/diagram/mermaid';
 import {
   type AssemblyModel,
   type CfnTemplate,
@@ -19,13 +19,22 @@ import {
   stageStacks,
 } from '../../tools/diagram/model';
 import {
+  PIPELINE_ENVIRONMENTS_ID,
   findPipeline,
+  pipelineBoxes,
   pipelineStageId,
   pipelineStages,
   pipelineStepId,
 } from '../../tools/diagram/pipeline';
-import { renderStage, stackNodeId, stackReferences } from '../../tools/diagram/stage';
-import { vpcLayout, vpcTierId, vpcWorkloadId } from '../../tools/diagram/vpc';
+import {
+  deploymentWaves,
+  renderStage,
+  stackNodeId,
+  stackReferences,
+  typeLabel,
+} from '../../tools/diagram/stage';
+import { vpcLayout } from '../../tools/diagram/vpc';
+import { tierTitle, vpcTierId, vpcWorkloadId } from '../../tools/diagram/vpc-diagram';
 import { testAssemblyDir } from '../support/test-assembly';
 
 /** Diagrams the parser must reject: proof that the syntax check can fail. */
@@ -58,6 +67,23 @@ function firstDifference(expected: string, actual: string): string {
   const i = e.findIndex((line, n) => line !== a[n]);
   const at = i < 0 ? e.length : i;
   return `line ${at + 1}:\n  generated:  ${e[at] ?? '<end>'}\n  checked in: ${a[at] ?? '<end>'}`;
+}
+
+/** The label lines of every node and edge of a diagram (subgraph titles left out). */
+function labelLines(diagram: string): string[][] {
+  return diagram
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('subgraph '))
+    .flatMap((line) => [...line.matchAll(/"([^"]*)"/g)].map((m) => (m[1] ?? '').split('<br/>')));
+}
+
+/** Label lines of 16 characters or more that appear on more than two boxes or arrows. */
+function repeatedLongLines(diagram: string): string[] {
+  const counts = new Map<string, number>();
+  for (const line of labelLines(diagram).flatMap((lines) => [...new Set(lines)])) {
+    if (line.length >= 16) counts.set(line, (counts.get(line) ?? 0) + 1);
+  }
+  return [...counts].filter(([, n]) => n > 2).map(([line]) => line);
 }
 
 function diagramAfter(heading: string): string {
@@ -105,6 +131,36 @@ describe('Mermaid syntax', () => {
   });
 });
 
+describe('legibility rules (the rendered widths are checked by `npm run diagram:check`)', () => {
+  test('no long label line is repeated on more than two boxes of a diagram', () => {
+    expect(
+      diagrams.flatMap((d, i) => repeatedLongLines(d).map((line) => `diagram ${i + 1}: ${line}`))
+    ).toEqual([]);
+  });
+
+  test('the repetition rule catches a provider repeated on every box', () => {
+    const repetitive = ['a', 'b', 'c'].map((id) => node(id, [id, '(CloudFormation change set)'], 'round'));
+    expect(repeatedLongLines(['flowchart LR', ...repetitive].join('\n'))).toEqual([
+      '(CloudFormation change set)',
+    ]);
+  });
+
+  test('no label line is longer than 45 characters', () => {
+    const long = diagrams.flatMap((d) => labelLines(d).flat()).filter((line) => line.length > 45);
+    expect(long).toEqual([]);
+  });
+
+  test('packLines fills lines up to the width and never splits an item', () => {
+    expect(packLines(['dynamodb', 's3', 'secretsmanager', 'ssm'], 14)).toEqual([
+      'dynamodb, s3',
+      'secretsmanager',
+      'ssm',
+    ]);
+    expect(packLines(['a-very-long-item-name'], 5)).toEqual(['a-very-long-item-name']);
+    expect(packLines([])).toEqual([]);
+  });
+});
+
 describe('pipeline diagram', () => {
   test('runs source → synth → self-mutate → assets → dev → staging → prod', () => {
     const stages = pipelineStages(findPipeline(input.model));
@@ -118,18 +174,43 @@ describe('pipeline diagram', () => {
       'Prod',
     ]);
     const diagram = diagramAfter('## The delivery pipeline');
-    stages.slice(1).forEach((stage, i) => {
-      expect(diagram).toContain(edge(pipelineStageId(stages[i]?.name ?? ''), pipelineStageId(stage.name)));
-    });
-    expect(diagram).toContain('Synth<br/>(CodeBuild)');
-    expect(diagram).toContain('SelfMutate<br/>(CodeBuild)');
+    const chained = (names: string[]): void =>
+      names.slice(1).forEach((name, i) => {
+        expect(diagram).toContain(edge(pipelineStageId(names[i] ?? ''), pipelineStageId(name)));
+      });
+    chained(['Source', 'Build', 'UpdatePipeline', 'Assets']);
+    chained(['Dev', 'Staging', 'Prod']);
+    expect(diagram).toContain(edge(pipelineStageId('Assets'), PIPELINE_ENVIRONMENTS_ID));
+    expect(diagram).toContain(`${pipelineStepId('Build', 0)}["Synth"]`);
+    expect(diagram).toContain(`${pipelineStepId('UpdatePipeline', 0)}["SelfMutate"]`);
+  });
+
+  test('draws one box per deployment wave, its Prepare and Deploy steps together', () => {
+    const prod = pipelineStages(findPipeline(input.model)).find((s) => s.name === 'Prod');
+    expect(prod?.steps.filter((step) => step.every((a) => a.category === 'Deploy'))).toHaveLength(6);
+    expect(pipelineBoxes(prod!)).toEqual([
+      { category: 'Approval', lines: ['PromoteToProd'] },
+      { category: 'Deploy', lines: ['Networking', 'ServerlessApi'] },
+      { category: 'Deploy', lines: ['Database'] },
+      { category: 'Deploy', lines: ['Monitoring'] },
+      { category: 'Build', lines: ['HealthCheck'] },
+      { category: 'Build', lines: ['Bake'] },
+    ]);
+  });
+
+  test('states what the shapes mean once, in the prose, not on every box', () => {
+    const diagram = diagramAfter('## The delivery pipeline');
+    expect(diagram).not.toMatch(/CloudFormation|CodeBuild|\.Prepare|\.Deploy/);
+    const prose = markdown.slice(markdown.indexOf('## The delivery pipeline'), markdown.indexOf(diagram));
+    expect(prose).toMatch(/a rounded box is one deployment wave/);
+    expect(prose).toMatch(/a diamond is a manual approval/);
   });
 
   test('the manual approval comes first in Prod, before any prod stack deploys', () => {
     const diagram = diagramAfter('## The delivery pipeline');
-    expect(diagram).toContain(`${pipelineStepId('Prod', 0)}{"PromoteToProd<br/>(manual approval)"}`);
+    expect(diagram).toContain(`${pipelineStepId('Prod', 0)}{"PromoteToProd"}`);
     expect(diagram).toContain(edge(pipelineStepId('Prod', 0), pipelineStepId('Prod', 1)));
-    expect(diagram).toMatch(new RegExp(`${pipelineStepId('Prod', 1)}\\("Networking\\.Prepare`));
+    expect(diagram).toContain(`${pipelineStepId('Prod', 1)}("Networking<br/>ServerlessApi")`);
     for (const stage of ['Dev', 'Staging']) expect(diagram).not.toContain('PromoteTo' + stage);
   });
 
@@ -167,8 +248,34 @@ describe('stage diagram', () => {
     const diagram = diagramAfter('## One stage');
     const [networking, database] = stacks;
     expect(diagram).toMatch(
-      new RegExp(`${stackNodeId(networking!)} -->\\|"1 VPC, 3 subnets, [^"]*"\\| ${stackNodeId(database!)}`)
+      new RegExp(
+        `${stackNodeId(networking!)} -->\\|"1 VPC<br/>3 subnets<br/>[^"]*"\\| ${stackNodeId(database!)}`
+      )
     );
+  });
+
+  test('puts each stack in the row of its deployment wave: ServerlessApi beside Networking', () => {
+    const stacks = stageStacks(input.model, 'Prod');
+    const waves = deploymentWaves(stacks);
+    expect(stacks.map((s) => [s.stackName, waves.get(s)])).toEqual([
+      ['Prod-Networking', 1],
+      ['Prod-Database', 2],
+      ['Prod-ServerlessApi', 1],
+      ['Prod-Monitoring', 3],
+    ]);
+    const [, , serverlessApi, monitoring] = stacks;
+    // A two-rank arrow, so the layout cannot pull ServerlessApi down into the second row.
+    expect(diagramAfter('## One stage')).toMatch(
+      new RegExp(`${stackNodeId(serverlessApi!)} --->\\|"[^"]*"\\| ${stackNodeId(monitoring!)}`)
+    );
+  });
+
+  test('names resource types in words, never as raw CloudFormation types', () => {
+    expect(diagramAfter('## One stage')).not.toMatch(/\w::\w/);
+    expect(diagramAfter('## One stage')).toContain('1 Synthetics canary');
+    expect(typeLabel('AWS::Synthetics::Canary')).toBe('Synthetics canary');
+    expect(typeLabel('AWS::Lambda::EventSourceMapping')).toBe('Lambda event source mapping');
+    expect(typeLabel('AWS::DynamoDB::Table')).toBe('DynamoDB table');
   });
 });
 
@@ -191,8 +298,24 @@ describe('VPC diagram', () => {
     expect(nat?.items).toEqual([`× ${input.environments.prod.network.natGateways}`]);
     expect(privateTier?.egress).toEqual(['NAT gateway']);
     expect(diagramAfter('## The VPC')).toContain(
-      edge(vpcTierId(privateTier!.name), vpcWorkloadId(publicTier!.name, 'NAT gateway'), '0.0.0.0/0')
+      edge(vpcTierId(privateTier!.name), vpcWorkloadId(publicTier!.name, 'NAT gateway'))
     );
+  });
+
+  test('titles each tier with its AZs and CIDRs instead of repeating the AZs on every box', () => {
+    const layout = vpcLayout(input.model, stageStacks(input.model, 'Prod'));
+    const diagram = diagramAfter('## The VPC');
+    expect(diagram).toMatch(/^flowchart BT$/m);
+    for (const tier of layout.tiers) {
+      expect(diagram).toContain(`subgraph ${vpcTierId(tier.name)}["${tierTitle(tier)}"]`);
+      for (const subnet of tier.subnets)
+        expect(tierTitle(tier)).toContain(`${subnet.availabilityZone} ${subnet.cidr}`);
+    }
+    expect(
+      labelLines(diagram)
+        .flat()
+        .filter((line) => line.startsWith('in '))
+    ).toEqual([]);
   });
 
   test('the API functions run outside the VPC', () => {
@@ -218,7 +341,20 @@ describe('API route diagram', () => {
     const diagram = diagramAfter('## The API routes');
     expect(diagram).toContain(edge(apiPathId('/health'), 'api_methods_health_GET'));
     expect(diagram).toContain(edge('api_methods_health_GET', apiIntegrationId('MOCK')));
-    expect(diagram).toContain('api_methods_health_GET["GET<br/>no authorization"]');
+    expect(diagram).toContain('api_methods_health_GET["GET"]');
+  });
+
+  test('method boxes hold verbs only; authorization is said once, in the prose', () => {
+    const routes = apiRoutes(input.model, stageStacks(input.model, 'Prod'));
+    const diagram = diagramAfter('## The API routes');
+    const methodLabels = [...diagram.matchAll(/^ *api_methods_\w+\["([^"]*)"\]$/gm)].map((m) => m[1]);
+    expect(methodLabels.length).toBeGreaterThan(0);
+    for (const label of methodLabels) expect(label).toMatch(/^[A-Z]+(, [A-Z]+)*$/);
+    expect(diagram).not.toMatch(/authori[sz]/i);
+    const summary = authorizationSummary(routes);
+    expect(summary).toMatch(/^Every method needs an API key and the CUSTOM: REQUEST authorizer/);
+    expect(summary).toContain('except `GET /health`, which needs no authorization.');
+    expect(markdown).toContain(summary);
   });
 
   test('every /v1 route needs the Lambda authorizer and an API key and reaches a live alias', () => {
@@ -309,7 +445,7 @@ describe('stage references on a hand-made assembly', () => {
     const stacks = stageStacks(model, 'Stage');
     expect(stacks.map((s) => s.artifactId)).toEqual(['Producer', 'Consumer', 'Ordered']);
     const diagram = renderStage(model, stacks);
-    expect(diagram).toContain(edge(stackNodeId(producer), stackNodeId(consumer), '1 S3::Bucket'));
+    expect(diagram).toContain(edge(stackNodeId(producer), stackNodeId(consumer), '1 S3 bucket'));
     expect(diagram).toContain(edge(stackNodeId(consumer), stackNodeId(ordered), 'deploys first', 'dotted'));
   });
 });

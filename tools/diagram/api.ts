@@ -132,12 +132,46 @@ function parentPath(path: string): string | undefined {
   return parent === '' ? '/' : parent;
 }
 
+/** `/v1/users/{userId}` → `/{userId}`: a path node shows the segment its parent doesn't. */
+function pathLabel(path: string): string {
+  return path === '/' ? '/' : path.slice(path.lastIndexOf('/'));
+}
+
+/** What a method needs from a caller: `an API key and <authorization>`, `no authorization`. */
+export function describeAuthorization(m: ApiMethod): string {
+  const auth = m.authorization === 'NONE' ? 'no authorization' : `the ${m.authorization}`;
+  return m.apiKeyRequired ? `an API key and ${auth}` : auth;
+}
+
 /**
- * The resource tree left to right; each path's methods grouped by (authorization, API key,
- * integration) into one box, which points at its integration (shared boxes per function / MOCK).
+ * The prose sentence on authorization, said once instead of on every method box: what most methods
+ * need, then the methods that need something else.
+ */
+export function authorizationSummary(routes: ApiRoutes): string {
+  const groups = new Map<string, ApiMethod[]>();
+  for (const m of routes.methods) {
+    const key = describeAuthorization(m);
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  const [main, ...others] = [...groups.entries()].sort(
+    (a, b) => b[1].length - a[1].length || compareText(a[0], b[0])
+  );
+  if (!main) return 'The API has no methods.';
+  if (others.length === 0) return `Every method needs ${main[0]}.`;
+  const exceptions = others.map(
+    ([auth, methods]) =>
+      `${methods.map((m) => `\`${m.httpMethod} ${m.path}\``).join(', ')}, which need${methods.length > 1 ? '' : 's'} ${auth}`
+  );
+  return `Every method needs ${main[0]}, except ${exceptions.join('; ')}.`;
+}
+
+/**
+ * The resource tree left to right, each path showing its own segment; each path's methods grouped
+ * by (authorization, API key, integration) into one box of verbs, which points at its integration
+ * (shared boxes per function / MOCK).
  */
 export function renderApi(routes: ApiRoutes): string {
-  const body: string[] = routes.paths.map((p) => node(apiPathId(p), p, 'stadium'));
+  const body: string[] = routes.paths.map((p) => node(apiPathId(p), pathLabel(p), 'stadium'));
   for (const p of routes.paths) {
     const parent = parentPath(p);
     if (parent !== undefined && routes.paths.includes(parent))
@@ -148,7 +182,7 @@ export function renderApi(routes: ApiRoutes): string {
     ...integrations.map((i) =>
       node(
         apiIntegrationId(i),
-        i === 'MOCK' ? 'MOCK integration' : i,
+        i === 'MOCK' ? 'MOCK' : i.replace(/^Lambda /, ''),
         i === 'MOCK' ? 'hexagon' : 'subroutine'
       )
     )
@@ -163,10 +197,7 @@ export function renderApi(routes: ApiRoutes): string {
     if (!first) continue;
     const verbs = group.map((m) => m.httpMethod);
     const id = mermaidId('api', 'methods', first.path === '/' ? 'root' : first.path, ...verbs);
-    const auth = first.authorization === 'NONE' ? 'no authorization' : first.authorization;
-    body.push(
-      node(id, [verbs.join(', '), auth, ...(first.apiKeyRequired ? ['API key required'] : [])], 'rect')
-    );
+    body.push(node(id, verbs.join(', '), 'rect'));
     body.push(edge(apiPathId(first.path), id));
     body.push(edge(id, apiIntegrationId(first.integration)));
   }

@@ -1,10 +1,11 @@
 import { type EnvironmentConfig, type EnvironmentName, type PipelineConfig } from '../../lib/config';
-import { apiRoutes, renderApi } from './api';
+import { apiRoutes, authorizationSummary, renderApi } from './api';
 import { renderEnvironmentMatrix, renderPipelineConfig } from './matrix';
 import { type AssemblyModel, shortName, stageStacks } from './model';
-import { findPipeline, pipelineStages, renderPipeline } from './pipeline';
+import { findPipeline, pipelineLegend, pipelineStages, renderPipeline } from './pipeline';
 import { renderStage } from './stage';
-import { renderVpc, vpcLayout } from './vpc';
+import { vpcLayout } from './vpc';
+import { renderVpc } from './vpc-diagram';
 
 export interface ArchitectureInput {
   readonly model: AssemblyModel;
@@ -32,6 +33,7 @@ export function renderArchitecture(input: ArchitectureInput): string {
   const stacks = stageStacks(model, stage);
   const routes = apiRoutes(model, stacks);
   const others = sameShapeStages(model, stage);
+  const pipeline = pipelineStages(findPipeline(model));
   return [
     '# Architecture',
     '',
@@ -43,16 +45,19 @@ export function renderArchitecture(input: ArchitectureInput): string {
     '',
     '## The delivery pipeline',
     '',
-    'Stages top to bottom, as CodePipeline runs them; within a stage, boxes run left to right',
-    '(actions in one box run in parallel). From the `AWS::CodePipeline::Pipeline` of the PipelineStack.',
+    'The stages of the `AWS::CodePipeline::Pipeline` of the PipelineStack, in the order CodePipeline runs',
+    'them: the build stages top to bottom, then one stage per environment, left to right. Within a stage,',
+    'boxes run top to bottom; the actions in one box run in parallel.',
+    pipelineLegend(pipeline),
     '',
-    renderPipeline(pipelineStages(findPipeline(model))),
+    renderPipeline(pipeline),
     '',
     renderPipelineConfig(input.pipeline),
     '',
     `## One stage: the stacks of ${stage}`,
     '',
-    `Deployment order left to right.${others.length > 0 ? ` ${others.join(' and ')} hold the same stacks.` : ''}`,
+    `Each rounded box is a stack (its CloudFormation name in brackets) with its notable resources, one row`,
+    `per deployment wave, top to bottom; the stacks of a row deploy in parallel.${others.length > 0 ? ` ${others.join(' and ')} hold the same stacks.` : ''}`,
     'Arrows carry cross-stack references from the producing stack to the consumer, labelled with the',
     'resources read (`Fn::GetStackOutput` / `Fn::ImportValue`); dotted arrows are deployment dependencies',
     'without a reference.',
@@ -61,14 +66,19 @@ export function renderArchitecture(input: ArchitectureInput): string {
     '',
     `## The VPC of ${stage}`,
     '',
-    'Subnets by tier and AZ, and what runs in them (placed through subnet ids, subnet groups or route tables);',
-    'arrows are the default routes (0.0.0.0/0). A tier with no arrow has no route out.',
+    'Bottom to top, the way traffic leaves: each tier is titled with its subnets (AZ and CIDR) and holds',
+    'what runs in it (placed through subnet ids, subnet groups or route tables), in every AZ of the tier',
+    'unless a box names its AZs. Arrows are the default routes (0.0.0.0/0); a tier with no arrow has no',
+    'route out.',
     '',
     renderVpc(vpcLayout(model, stacks)),
     '',
     `## The API routes of ${stage}`,
     '',
-    `The \`${routes.name}\` REST API: each path's methods with their authorization and integration.`,
+    `The \`${routes.name}\` REST API, its paths left to right: a stadium is a path (showing the segment`,
+    'its parent does not), a rectangle the HTTP methods of a path that share their authorization and',
+    'integration, a double-sided box the Lambda function alias a method calls, a hexagon a MOCK integration.',
+    authorizationSummary(routes),
     ...(routes.preflightPaths.length > 0
       ? [
           `Not drawn: the CORS preflight \`OPTIONS\` (MOCK, no authorization) on ${routes.preflightPaths.length} of ${routes.paths.length} paths.`,

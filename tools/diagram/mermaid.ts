@@ -30,9 +30,20 @@ export function node(id: string, label: string | readonly string[], shape: NodeS
   return `${id}${open}${quote(label)}${close}`;
 }
 
-export function edge(from: string, to: string, label?: string, style: 'solid' | 'dotted' = 'solid'): string {
-  const arrow = style === 'solid' ? '-->' : '-.->';
-  return label === undefined || label === ''
+/**
+ * An arrow; `length` is the least number of ranks it spans (Mermaid's `--->`), which keeps its
+ * source in an earlier rank than a length-1 arrow would pull it to.
+ */
+export function edge(
+  from: string,
+  to: string,
+  label?: string | readonly string[],
+  style: 'solid' | 'dotted' = 'solid',
+  length = 1
+): string {
+  const extra = Math.max(0, Math.floor(length) - 1);
+  const arrow = style === 'solid' ? `--${'-'.repeat(extra)}>` : `-.${'.'.repeat(extra)}->`;
+  return label === undefined || label === '' || label.length === 0
     ? `${from} ${arrow} ${to}`
     : `${from} ${arrow}|${quote(label)}| ${to}`;
 }
@@ -52,8 +63,25 @@ export function subgraph(
   ];
 }
 
+/**
+ * Items joined with `, ` into lines of at most `width` characters (an item longer than that gets a
+ * line of its own): fewer, fuller lines than one item per line. Mermaid wraps labels at 200 px.
+ */
+export function packLines(items: readonly string[], width = 24): string[] {
+  const lines: string[] = [];
+  for (const item of items) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 2 + item.length <= width) {
+      lines[lines.length - 1] = `${last}, ${item}`;
+    } else {
+      lines.push(item);
+    }
+  }
+  return lines;
+}
+
 /** A whole flowchart, fenced for Markdown. */
-export function flowchart(direction: 'LR' | 'TB' | 'TD', body: readonly string[]): string {
+export function flowchart(direction: 'LR' | 'TB' | 'TD' | 'BT', body: readonly string[]): string {
   return ['```mermaid', `flowchart ${direction}`, ...body.map((l) => `  ${l}`), '```'].join('\n');
 }
 

@@ -70,16 +70,56 @@ const SHAPE_BY_CATEGORY: Record<string, NodeShape> = {
   Invoke: 'subroutine',
 };
 
-const PROVIDER_LABELS: Record<string, string> = {
-  CodeStarSourceConnection: 'CodeConnections source',
-  CodeBuild: 'CodeBuild',
-  CloudFormation: 'CloudFormation change set',
-  Manual: 'manual approval',
+/** What each shape means, for the prose: stated once instead of on every box. */
+const SHAPE_LEGEND: Record<string, string> = {
+  Source: 'a stadium is the source',
+  Build: 'a rectangle is a CodeBuild project',
+  Test: 'a double-sided box is a test action',
+  Deploy:
+    'a rounded box is one deployment wave: the change sets of its stacks are created, then executed, in parallel',
+  Approval: 'a diamond is a manual approval',
+  Invoke: 'a double-sided box is an invoke action',
 };
 
-function stepLabel(step: readonly PipelineAction[]): string[] {
-  const providers = [...new Set(step.map((a) => PROVIDER_LABELS[a.provider] ?? a.provider))];
-  return [...step.map((a) => a.name), `(${providers.join(', ')})`];
+/** One box of the diagram: a run-order step, or a deployment wave (its Prepare and Deploy steps). */
+export interface PipelineBox {
+  readonly category: string;
+  /** Action names, or for a wave the stacks it deploys. */
+  readonly lines: readonly string[];
+}
+
+/** `Networking.Prepare` → `Networking`: the stack a CDK Pipelines deploy action belongs to. */
+const stackOfAction = (name: string): string => name.replace(/\.[^.]*$/, '');
+
+/**
+ * The boxes of a stage: consecutive deploy steps acting on the same stacks (CDK Pipelines' Prepare
+ * then Deploy run orders) become one wave; every other step is a box of its own.
+ */
+export function pipelineBoxes(stage: PipelineStage): PipelineBox[] {
+  const boxes: PipelineBox[] = [];
+  let previousWave: string | undefined;
+  for (const step of stage.steps) {
+    const category = step[0]?.category ?? '';
+    if (step.every((a) => a.category === 'Deploy')) {
+      const stacks = [...new Set(step.map((a) => stackOfAction(a.name)))];
+      const key = stacks.join('\n');
+      if (key !== previousWave) boxes.push({ category: 'Deploy', lines: stacks });
+      previousWave = key;
+      continue;
+    }
+    previousWave = undefined;
+    boxes.push({ category, lines: step.map((a) => a.name) });
+  }
+  return boxes;
+}
+
+/** The prose sentence saying what the shapes of the drawn stages mean. */
+export function pipelineLegend(stages: readonly PipelineStage[]): string {
+  const categories = new Set(stages.flatMap((s) => pipelineBoxes(s).map((b) => b.category)));
+  const phrases = Object.keys(SHAPE_LEGEND)
+    .filter((c) => categories.has(c))
+    .map((c) => SHAPE_LEGEND[c]);
+  return `Shapes: ${phrases.join('; ')}.`;
 }
 
 export function pipelineStepId(stage: string, index: number): string {
@@ -90,22 +130,42 @@ export function pipelineStageId(stage: string): string {
   return mermaidId('pipeline', 'stage', stage);
 }
 
+export const PIPELINE_ENVIRONMENTS_ID = mermaidId('pipeline', 'environments');
+
+function renderStage(stage: PipelineStage): string[] {
+  const boxes = pipelineBoxes(stage);
+  const ids = boxes.map((_, i) => pipelineStepId(stage.name, i));
+  const nodes = boxes.map((box, i) =>
+    node(ids[i] ?? '', box.lines, SHAPE_BY_CATEGORY[box.category] ?? 'rect')
+  );
+  const chain = ids.slice(1).map((id, i) => edge(ids[i] ?? '', id));
+  return subgraph(pipelineStageId(stage.name), stage.name, [...nodes, ...chain], 'TB');
+}
+
 /**
- * Stages top to bottom, each a row of its run-order steps; a stage starts when the previous one
- * has succeeded, so the stages are chained.
+ * Each stage a column of its boxes. The stages that deploy stacks (one per environment) stand side
+ * by side, left to right, below the stages that build: a stage starts when the previous one has
+ * succeeded, so the stages are chained.
  */
 export function renderPipeline(stages: readonly PipelineStage[]): string {
-  const body: string[] = [];
-  stages.forEach((stage) => {
-    const ids = stage.steps.map((_, i) => pipelineStepId(stage.name, i));
-    const nodes = stage.steps.map((step, i) =>
-      node(ids[i] ?? '', stepLabel(step), SHAPE_BY_CATEGORY[step[0]?.category ?? ''] ?? 'rect')
+  const firstDeploy = stages.findIndex((s) => pipelineBoxes(s).some((b) => b.category === 'Deploy'));
+  const split = firstDeploy < 0 || firstDeploy === stages.length - 1 ? stages.length : firstDeploy;
+  const lead = stages.slice(0, split);
+  const environments = stages.slice(split);
+  const chain = (list: readonly PipelineStage[]): string[] =>
+    list.slice(1).map((stage, i) => edge(pipelineStageId(list[i]?.name ?? ''), pipelineStageId(stage.name)));
+  const body = [...lead.flatMap(renderStage), ...chain(lead)];
+  if (environments.length > 0) {
+    body.push(
+      ...subgraph(
+        PIPELINE_ENVIRONMENTS_ID,
+        'One stage per environment, left to right',
+        [...environments.flatMap(renderStage), ...chain(environments)],
+        'LR'
+      )
     );
-    const chain = ids.slice(1).map((id, i) => edge(ids[i] ?? '', id));
-    body.push(...subgraph(pipelineStageId(stage.name), stage.name, [...nodes, ...chain], 'LR'));
-  });
-  stages.slice(1).forEach((stage, i) => {
-    body.push(edge(pipelineStageId(stages[i]?.name ?? ''), pipelineStageId(stage.name)));
-  });
+    const last = lead[lead.length - 1];
+    if (last) body.push(edge(pipelineStageId(last.name), PIPELINE_ENVIRONMENTS_ID));
+  }
   return flowchart('TB', body);
 }

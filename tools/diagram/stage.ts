@@ -1,6 +1,6 @@
 import { findReferences, producerOf, resolveReference } from './intrinsics';
 import { type AssemblyModel, type StackArtifact, shortName } from './model';
-import { edge, flowchart, mermaidId, node } from './mermaid';
+import { edge, flowchart, mermaidId, node, packLines } from './mermaid';
 
 /** Resource types worth naming in a stack's box or on a reference, with their singular label. */
 const TYPE_LABELS: Readonly<Record<string, string>> = {
@@ -25,8 +25,13 @@ const TYPE_LABELS: Readonly<Record<string, string>> = {
   'AWS::CloudWatch::Dashboard': 'dashboard',
 };
 
-function typeLabel(type: string): string {
-  return TYPE_LABELS[type] ?? type.replace(/^AWS::/, '');
+/** `AWS::Synthetics::Canary` → `Synthetics canary` for the types TYPE_LABELS does not name. */
+export function typeLabel(type: string): string {
+  const known = TYPE_LABELS[type];
+  if (known) return known;
+  const [, service = type, resource = ''] = type.split('::');
+  const words = resource.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words === '' ? service : `${service} ${words}`;
 }
 
 /** `3 subnets, 1 VPC`: counts per type, in the order of TYPE_LABELS, then the rest sorted. */
@@ -76,20 +81,43 @@ export function stackNodeId(stack: StackArtifact): string {
   return mermaidId('stack', shortName(stack.displayName));
 }
 
+/** Each stack's deployment wave (1 = no dependency in the stage), from the manifest dependencies. */
+export function deploymentWaves(stacks: readonly StackArtifact[]): Map<StackArtifact, number> {
+  const waves = new Map<StackArtifact, number>();
+  const waveOf = (stack: StackArtifact, seen: readonly StackArtifact[]): number => {
+    const known = waves.get(stack);
+    if (known !== undefined) return known;
+    if (seen.includes(stack)) throw new Error(`Dependency cycle through ${stack.displayName}`);
+    const deps = stacks.filter((s) => stack.dependencies.includes(s.artifactId));
+    const wave = 1 + Math.max(0, ...deps.map((d) => waveOf(d, [...seen, stack])));
+    waves.set(stack, wave);
+    return wave;
+  };
+  stacks.forEach((s) => waveOf(s, []));
+  return waves;
+}
+
 /**
- * The stage's stacks in deployment order with what each holds; solid arrows carry cross-stack
- * references (producer → consumer, labelled with what is read), dotted ones are manifest
- * dependencies without a reference.
+ * The stage's stacks top to bottom, one row per deployment wave, with what each holds; solid arrows
+ * carry cross-stack references (producer → consumer, labelled with what is read), dotted ones are
+ * manifest dependencies without a reference. An arrow spans as many rows as the waves it crosses,
+ * so a stack stays in its wave's row.
  */
 export function renderStage(model: AssemblyModel, stacks: readonly StackArtifact[]): string {
+  const waves = deploymentWaves(stacks);
+  const span = (from: StackArtifact, to: StackArtifact): number =>
+    Math.max(1, (waves.get(to) ?? 1) - (waves.get(from) ?? 1));
   const body = stacks.map((s) =>
     node(
       stackNodeId(s),
       [
-        `${shortName(s.displayName)} (${s.stackName})`,
-        ...countByType(
-          Object.values(s.template.resources).map((r) => r.type),
-          true
+        shortName(s.displayName),
+        `(${s.stackName})`,
+        ...packLines(
+          countByType(
+            Object.values(s.template.resources).map((r) => r.type),
+            true
+          )
         ),
       ],
       'round'
@@ -101,16 +129,26 @@ export function renderStage(model: AssemblyModel, stacks: readonly StackArtifact
       edge(
         stackNodeId(ref.producer),
         stackNodeId(ref.consumer),
-        countByType(ref.resourceTypes, false).join(', ')
+        countByType(ref.resourceTypes, false),
+        'solid',
+        span(ref.producer, ref.consumer)
       )
     );
   }
   for (const consumer of stacks) {
     for (const producer of stacks.filter((s) => consumer.dependencies.includes(s.artifactId))) {
       if (!references.some((r) => r.producer === producer && r.consumer === consumer)) {
-        body.push(edge(stackNodeId(producer), stackNodeId(consumer), 'deploys first', 'dotted'));
+        body.push(
+          edge(
+            stackNodeId(producer),
+            stackNodeId(consumer),
+            'deploys first',
+            'dotted',
+            span(producer, consumer)
+          )
+        );
       }
     }
   }
-  return flowchart('LR', body);
+  return flowchart('TB', body);
 }

@@ -7,7 +7,6 @@ import {
   isRecord,
   shortName,
 } from './model';
-import { edge, flowchart, mermaidId, node, subgraph } from './mermaid';
 
 export interface Subnet {
   readonly logicalId: string;
@@ -278,56 +277,4 @@ export function vpcLayout(model: AssemblyModel, stacks: readonly StackArtifact[]
       .sort()
       .map((stack) => ({ stack, functions: (outside.get(stack) ?? []).sort() })),
   };
-}
-
-export const vpcTierId = (tier: string): string => mermaidId('vpc', 'tier', tier);
-export const vpcWorkloadId = (tier: string, kind: string): string => mermaidId('vpc', tier, kind);
-const INTERNET_GATEWAY_ID = mermaidId('vpc', 'internet', 'gateway');
-
-/** The VPC as nested boxes: tier → subnets and workloads; default routes as arrows. */
-export function renderVpc(layout: VpcLayout): string {
-  const tierBodies = layout.tiers.flatMap((tier) =>
-    subgraph(vpcTierId(tier.name), `${tier.name} subnets (${tier.type})`, [
-      node(
-        mermaidId('vpc', tier.name, 'subnets'),
-        tier.subnets.map((s) => `${s.availabilityZone} ${s.cidr}`),
-        'rect'
-      ),
-      ...tier.workloads.map((w) =>
-        node(
-          vpcWorkloadId(tier.name, w.kind),
-          [w.kind, ...w.items, `in ${w.availabilityZones.join(', ')}`],
-          'round'
-        )
-      ),
-    ])
-  );
-  const body = [
-    ...subgraph(mermaidId('vpc', layout.name), `VPC ${layout.name} ${layout.cidr}`, tierBodies),
-    node(INTERNET_GATEWAY_ID, 'Internet gateway', 'stadium'),
-  ];
-  const natTier = layout.tiers.find((t) => t.workloads.some((w) => w.kind === 'NAT gateway'));
-  for (const tier of layout.tiers) {
-    for (const target of tier.egress) {
-      const to =
-        target === 'NAT gateway' && natTier
-          ? vpcWorkloadId(natTier.name, 'NAT gateway')
-          : target === 'Internet gateway'
-            ? INTERNET_GATEWAY_ID
-            : undefined;
-      if (to) body.push(edge(vpcTierId(tier.name), to, '0.0.0.0/0'));
-    }
-  }
-  if (layout.outside.length > 0) {
-    body.push(
-      ...subgraph(
-        mermaidId('vpc', 'outside'),
-        'Lambda functions outside the VPC',
-        layout.outside.map((o) =>
-          node(mermaidId('vpc', 'outside', o.stack), [o.stack, ...o.functions], 'round')
-        )
-      )
-    );
-  }
-  return flowchart('LR', body);
 }
