@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { AUDIT_REPORT_FILE, BUILD_REPORTS_DIR, SBOM_FILE } from '../../lib/pipeline/build-reports';
 import {
@@ -13,6 +13,7 @@ import {
 import { AUDIT_OUTPUT_FILE } from '../../scripts/audit-gate';
 import { SBOM_OUTPUT_FILE } from '../../scripts/sbom';
 import { testApp } from '../support/app';
+import { type TemplateValue } from '../support/templates';
 
 /**
  * The build's quality gates (issue 9, "Build"): buildspec.yml runs `npm run verify` (secrets scan,
@@ -39,10 +40,7 @@ const template = Template.fromStack(stack);
 const [project] = Object.values(template.findResources('AWS::CodeBuild::Project')).filter((p) =>
   JSON.stringify(p.Properties.Source).includes('cdk synth')
 );
-const buildSpec = JSON.parse((project!.Properties.Source as { BuildSpec: string }).BuildSpec) as {
-  phases: Record<string, { commands: string[] }>;
-  artifacts: { 'secondary-artifacts': Record<string, { 'base-directory': string; files: string[] }> };
-};
+const buildSpec: TemplateValue = JSON.parse(project!.Properties.Source.BuildSpec as string);
 
 describe('npm run verify: one script, locally and in the build', () => {
   test('runs the secrets scan, lint, the audit gate and the SBOM, stopping at the first failure', () => {
@@ -59,7 +57,7 @@ describe('npm run verify: one script, locally and in the build', () => {
   });
 
   test('the synth step runs it before the tests and the synth, as buildspec.yml says', () => {
-    const commands = buildSpec.phases.build!.commands;
+    const commands = buildSpec.phases.build.commands as string[];
     expect(commands).toEqual(parseBuildSpec().commands);
     const verify = commands.findIndex((c) => c.startsWith('npm run verify'));
     expect(verify).toBeGreaterThanOrEqual(0);
@@ -68,24 +66,20 @@ describe('npm run verify: one script, locally and in the build', () => {
   });
 
   test('the install runs with CI=true, so the git-hook prepare step does nothing there', () => {
-    expect(buildSpec.phases.install!.commands).toContain('npm ci --no-audit --no-fund');
-    expect(
-      (project!.Properties.Environment as { EnvironmentVariables: Array<{ Name: string; Value: string }> })
-        .EnvironmentVariables
-    ).toEqual(expect.arrayContaining([expect.objectContaining({ Name: 'CI', Value: 'true' })]));
+    expect(buildSpec.phases.install.commands).toContain('npm ci --no-audit --no-fund');
+    expect(project!.Properties.Environment.EnvironmentVariables).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Name: 'CI', Value: 'true' })])
+    );
   });
 });
 
 /** The output artifacts of the pipeline's Build action (the synth step), in order. */
 function buildActionOutputs(): string[] {
-  const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
-  const build = (
-    pipeline!.Properties.Stages as Array<{
-      Name: string;
-      Actions: Array<{ OutputArtifacts: Array<{ Name: string }> }>;
-    }>
-  ).find((s) => s.Name === 'Build')!;
-  return build.Actions[0]!.OutputArtifacts.map((a) => a.Name);
+  const outputs = new Capture();
+  template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+    Stages: Match.arrayWith([{ Name: 'Build', Actions: [Match.objectLike({ OutputArtifacts: outputs })] }]),
+  });
+  return outputs.asArray().map((artifact) => artifact.Name as string);
 }
 
 describe('build-reports/: the SBOM and the audit decision as a build artifact', () => {
@@ -97,7 +91,7 @@ describe('build-reports/: the SBOM and the audit decision as a build artifact', 
   test('is the third output artifact of the Build action, every file in it', () => {
     const outputs = buildActionOutputs();
     const secondary = buildSpec.artifacts['secondary-artifacts'];
-    expect(outputs.map((name) => secondary[name]?.['base-directory'])).toEqual([
+    expect(outputs.map((name): TemplateValue => secondary[name]?.['base-directory'])).toEqual([
       CLOUD_ASSEMBLY_DIR,
       NAG_REPORTS_DIR,
       BUILD_REPORTS_DIR,
@@ -106,7 +100,7 @@ describe('build-reports/: the SBOM and the audit decision as a build artifact', 
   });
 
   test("post_build (which runs after a failed build too) makes sure it exists, so the upload can't fail", () => {
-    expect(buildSpec.phases.post_build!.commands).toContainEqual(
+    expect(buildSpec.phases.post_build.commands).toContainEqual(
       expect.stringMatching(new RegExp(`^mkdir -p ${BUILD_REPORTS_DIR}\\b`))
     );
   });
@@ -125,17 +119,9 @@ describe('nag-reports/: the cdk-nag reports as a build artifact', () => {
     // cdk.out, nag-reports/, build-reports/ (above).
     expect(outputs).toHaveLength(3);
 
-    const [project] = Object.values(template.findResources('AWS::CodeBuild::Project')).filter((p) =>
-      JSON.stringify(p.Properties.Source).includes('cdk synth')
-    );
-    const spec = JSON.parse((project!.Properties.Source as { BuildSpec: string }).BuildSpec) as {
-      artifacts: { 'secondary-artifacts': Record<string, { 'base-directory': string; files: string[] }> };
-    };
-    expect(
-      Object.fromEntries(
-        Object.entries(spec.artifacts['secondary-artifacts']).map(([name, a]) => [name, a['base-directory']])
-      )
-    ).toMatchObject({ [outputs[0]!]: CLOUD_ASSEMBLY_DIR, [outputs[1]!]: NAG_REPORTS_DIR });
-    expect(spec.artifacts['secondary-artifacts'][outputs[1]!]!.files).toEqual(['**/*']);
+    expect(buildSpec.artifacts['secondary-artifacts']).toMatchObject({
+      [outputs[0]!]: { 'base-directory': CLOUD_ASSEMBLY_DIR },
+      [outputs[1]!]: { 'base-directory': NAG_REPORTS_DIR, files: ['**/*'] },
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   DeliveryMetrics,
 } from '../../lib/pipeline/delivery-metrics';
 import { testApp } from '../support/app';
+import { type TemplateValue } from '../support/templates';
 
 /**
  * The pipeline's delivery-metrics resources (lib/pipeline/delivery-metrics.ts) on their own stack,
@@ -81,7 +82,7 @@ test('the function reads and writes the table only, and sends failed invocations
     },
   });
   const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>
+    (p): TemplateValue[] => p.Properties.PolicyDocument.Statement
   );
   const dynamodbStatements = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
   expect(dynamodbStatements).toHaveLength(1);

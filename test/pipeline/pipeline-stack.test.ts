@@ -52,8 +52,8 @@ function projectOf(logicalIdPrefix: string): [string, TemplateValue] {
   expect(found).toHaveLength(1);
   return found[0]!;
 }
-const buildSpecOf = (logicalIdPrefix: string): Record<string, unknown> =>
-  JSON.parse(projectOf(logicalIdPrefix)[1].Properties.Source.BuildSpec as string) as Record<string, unknown>;
+const buildSpecOf = (logicalIdPrefix: string): TemplateValue =>
+  JSON.parse(projectOf(logicalIdPrefix)[1].Properties.Source.BuildSpec as string);
 
 test('runs Source, Build, UpdatePipeline, Assets, Dev, Staging, Prod in that order', () => {
   expect(stages.map((s): TemplateValue => s.Name)).toEqual([
@@ -120,16 +120,12 @@ test('publishes all assets in one job', () => {
 
 describe('synth step', () => {
   const fromFile = parseBuildSpec();
-  const spec = buildSpecOf('PipelineBuildSynthCdkBuildProject') as {
-    phases: Record<string, { commands?: string[]; 'runtime-versions'?: Record<string, unknown> }>;
-    reports?: Record<string, unknown>;
-    cache?: { paths: string[] };
-  };
+  const spec = buildSpecOf('PipelineBuildSynthCdkBuildProject');
 
   test("runs buildspec.yml's install and build commands, the tests before the synth", () => {
     expect(spec.phases.install?.commands).toEqual(fromFile.installCommands);
     expect(spec.phases.build?.commands).toEqual(fromFile.commands);
-    const commands = spec.phases.build!.commands!;
+    const commands = spec.phases.build.commands as string[];
     expect(commands.indexOf('npm test')).toBeGreaterThanOrEqual(0);
     expect(commands.indexOf('npm test')).toBeLessThan(commands.findIndex((c) => c.includes('cdk synth')));
     expect(spec.phases.install?.commands).toContain('npm ci --no-audit --no-fund');

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type cx_api } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { loadEnvironments, loadPipelineConfig } from '../../lib/config';
 import { PipelineStack } from '../../lib/pipeline/pipeline-stack';
 import { testApp } from '../support/app';
+import { type TemplateValue } from '../support/templates';
 import {
   REFERENCE_PLACEHOLDER,
   type ScanResult,
@@ -22,14 +23,10 @@ import {
  * their source maps are what gets uploaded), and scans every file of the cloud assembly.
  */
 
-interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-}
 interface SynthesizedTemplate {
   /** Relative to the assembly root. */
   readonly file: string;
-  readonly resources: Record<string, CfnResource>;
+  readonly template: Template;
 }
 
 let outdir: string;
@@ -44,9 +41,9 @@ beforeAll(() => {
     environments: loadEnvironments(app.node),
   });
   const assembly = app.synth();
-  templates = assembly.stacksRecursively.map((stack: cx_api.CloudFormationStackArtifact) => ({
+  templates = assembly.stacksRecursively.map((stack) => ({
     file: path.relative(outdir, stack.templateFullPath),
-    resources: (stack.template as { Resources?: Record<string, CfnResource> }).Resources ?? {},
+    template: Template.fromJSON(stack.template as Record<string, unknown>),
   }));
   scan = scanDirectory(outdir);
 }, 120_000);
@@ -56,11 +53,16 @@ afterAll(() => {
 });
 
 const resourcesOfType = (type: string) =>
-  templates.flatMap(({ file, resources }) =>
-    Object.entries(resources)
-      .filter(([, r]) => r.Type === type)
-      .map(([id, r]) => ({ file, id, properties: r.Properties ?? {} }))
+  templates.flatMap(({ file, template }) =>
+    Object.entries(template.findResources(type)).map(([id, r]) => ({
+      file,
+      id,
+      properties: r.Properties ?? {},
+    }))
   );
+/** The generated secret a resource of `file` refers to. */
+const secretIn = (file: string, logicalId: string): TemplateValue =>
+  templates.find((t) => t.file === file)!.template.findResources('AWS::SecretsManager::Secret')[logicalId];
 
 describe('the synthesized cloud assembly', () => {
   test('is scanned whole: the pipeline and every stage template, each Lambda bundle with its source map, the buildspec', () => {
@@ -77,7 +79,7 @@ describe('the synthesized cloud assembly', () => {
     // Every Lambda function whose code is a file asset: its asset directory was read.
     const functions = resourcesOfType('AWS::Lambda::Function');
     const assetDirs = functions.flatMap(({ properties }) => {
-      const key = (properties.Code as { S3Key?: unknown } | undefined)?.S3Key;
+      const key: unknown = properties.Code?.S3Key;
       return typeof key === 'string' && key.endsWith('.zip')
         ? [`asset.${key.slice(0, -'.zip'.length)}/`]
         : [];
@@ -89,13 +91,11 @@ describe('the synthesized cloud assembly', () => {
 
     // Our esbuild bundles (source maps on): both the code and its map, where original sources live.
     const bundles = functions.filter(
-      ({ properties }) =>
-        (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
-          ?.NODE_OPTIONS === '--enable-source-maps'
+      ({ properties }) => properties.Environment?.Variables?.NODE_OPTIONS === '--enable-source-maps'
     );
     expect(bundles.length).toBeGreaterThanOrEqual(7);
     for (const { properties } of bundles) {
-      const hash = String((properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+      const hash = String(properties.Code.S3Key).replace(/\.zip$/, '');
       expect(scan.files).toEqual(
         expect.arrayContaining([`asset.${hash}/index.js`, `asset.${hash}/index.js.map`])
       );
@@ -117,14 +117,14 @@ describe('the synthesized cloud assembly', () => {
       ])
     );
     for (const { file, properties } of groups) {
-      const authToken = properties.AuthToken as { 'Fn::Join': [string, [string, { Ref: string }, string]] };
-      expect(renderLiteral(authToken)).toBe(
+      expect(renderLiteral(properties.AuthToken)).toBe(
         `{{resolve:secretsmanager:${REFERENCE_PLACEHOLDER}:SecretString:token::}}`
       );
-      const secretId = authToken['Fn::Join'][1][1].Ref;
-      const secret = templates.find((t) => t.file === file)!.resources[secretId]!;
-      expect(secret.Type).toBe('AWS::SecretsManager::Secret');
-      expect(secret.Properties).toHaveProperty('GenerateSecretString.GenerateStringKey', 'token');
+      const secretId = properties.AuthToken['Fn::Join'][1][1].Ref as string;
+      expect(secretIn(file, secretId)?.Properties).toHaveProperty(
+        'GenerateSecretString.GenerateStringKey',
+        'token'
+      );
     }
   });
 
@@ -133,10 +133,11 @@ describe('the synthesized cloud assembly', () => {
     expect(users).toHaveLength(3);
     for (const { file, properties } of users) {
       expect(JSON.stringify(properties)).not.toMatch(/resolve:|password/i);
-      const secretId = (properties.UserSecretArn as { Ref: string }).Ref;
-      const secret = templates.find((t) => t.file === file)!.resources[secretId]!;
-      expect(secret.Type).toBe('AWS::SecretsManager::Secret');
-      expect(secret.Properties).toHaveProperty('GenerateSecretString.GenerateStringKey', 'password');
+      const secretId = properties.UserSecretArn.Ref as string;
+      expect(secretIn(file, secretId)?.Properties).toHaveProperty(
+        'GenerateSecretString.GenerateStringKey',
+        'password'
+      );
     }
   });
 
