@@ -20,11 +20,7 @@ import { IntegrationTestRole } from '../constructs/integration-test-role';
 import { OrderEvents } from '../constructs/order-events';
 import { RestApi } from '../constructs/rest-api';
 import { UserDirectory } from '../constructs/user-directory';
-import { SERVICE_NAMES } from '../config';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack';
-
-/** @deprecated Import `SERVICE_NAMES.api` from lib/config; kept only until nothing imports it here. */
-export const SERVICE_NAME = SERVICE_NAMES.api;
 
 export interface ServerlessApiStackProps extends EnvironmentStackProps {
   /**
