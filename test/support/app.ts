@@ -1,17 +1,10 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import {
-  cdkJsonContext,
-  ENVIRONMENT_NAMES,
-  type EnvironmentConfig,
-  type EnvironmentName,
-  loadEnvironments,
-} from '../../lib/config';
-import { AppStage } from '../../stages/app-stage';
+import { cdkJsonContext } from '../../lib/config';
 
 /**
  * Every CloudFormation element records where it was created, a stack trace that jest maps through
- * source maps: ~7 % of a template test's CPU. Only validation reports show them.
+ * source maps, at a cost in every template test. Only validation reports show them.
  */
 export const NO_STACK_TRACES: Readonly<Record<string, true>> = {
   'aws:cdk:disable-creation-stack-traces': true,
@@ -19,11 +12,11 @@ export const NO_STACK_TRACES: Readonly<Record<string, true>> = {
 };
 
 export interface TestAppOptions {
-  /** Bundle Lambda code with esbuild. @default false (much faster; one test file keeps it on) */
+  /** Bundle Lambda code with esbuild. @default false (the secrets scan, which reads the bundles, turns it on) */
   readonly bundling?: boolean;
   /**
    * Run CDK's built-in CloudFormation validation in `app.synth()`. @default false (it starts a
-   * WASM engine, ~2 s per test file; test/compliance/cloudformation-validation.test.ts checks it)
+   * WASM engine in every test file; test/compliance/cloudformation-validation.test.ts checks it)
    */
   readonly validation?: boolean;
   readonly context?: Record<string, unknown>;
@@ -45,23 +38,10 @@ export function testApp(options: TestAppOptions = {}): App {
   });
 }
 
-export interface SynthesizedStages {
-  readonly app: App;
-  readonly configs: Record<EnvironmentName, EnvironmentConfig>;
-  readonly stages: Record<EnvironmentName, AppStage>;
-}
-
-/** One App holding the AppStage of every environment: build it once per test file. */
-export function synthAllStages(options: TestAppOptions = {}): SynthesizedStages {
-  const app = testApp(options);
-  const configs = loadEnvironments(app.node);
-  const stages = Object.fromEntries(
-    ENVIRONMENT_NAMES.map((name) => [name, new AppStage(app, name, { config: configs[name] })])
-  ) as Record<EnvironmentName, AppStage>;
-  return { app, configs, stages };
-}
-
-/** Templates are cached per stack so each is synthesized once. */
+/**
+ * The template of a stack a test built itself, synthesized once per stack. Stacks of the app read
+ * the run's assembly instead (templates.ts).
+ */
 const templates = new WeakMap<Stack, Template>();
 export function templateOf(stack: Stack): Template {
   let template = templates.get(stack);
