@@ -21,6 +21,6 @@ module.exports = {
   reporters: ['default', ['jest-junit', { outputDirectory: 'test-reports', outputName: 'junit.xml' }]],
   testTimeout: 60000,
   // Jest's default leaves one core to its parent process: on the 2-core CI and dev machines that is
-  // one worker, and the suite took 60 s instead of 50 s. The parent only collects results.
+  // one worker, and the suite ran slower. The parent only collects results.
   maxWorkers: '100%',
 };
