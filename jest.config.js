@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Transpile only, with swc: `npm test` type-checks the whole project once (`npm run typecheck`,
-  // TypeScript 7's native tsc) before jest runs. bench/jest.typecheck.config.js is the slow
+  // TypeScript 7's native tsc) before jest runs. tools/bench/jest.typecheck.config.js is the slow
   // alternative `npm run bench` compares against (ts-jest type-checking every file).
   transform: {
     '^.+\\.ts$': [
