@@ -14,7 +14,6 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { METRIC_NAMESPACES } from '../shared/contracts';
 
-
 const logger = new Logger();
 // One instance per namespace: an EMF document carries a single namespace.
 const userMetrics = new Metrics({ namespace: METRIC_NAMESPACES.users });

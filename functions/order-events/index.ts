@@ -15,7 +15,6 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { METRIC_NAMESPACES } from '../shared/contracts';
 import { InvalidOrderEventError, type OrderEvent, parseOrderEvent } from './order-event';
 
-
 const logger = new Logger();
 const metrics = new Metrics({ namespace: METRIC_NAMESPACES.orders });
 const processor = new BatchProcessor(EventType.SQS);

@@ -3,7 +3,12 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { type ApiModel, type ApiRoute, GATEWAY_RESPONSES, type GatewayResponseType } from '../../lib/api/routes';
+import {
+  type ApiModel,
+  type ApiRoute,
+  GATEWAY_RESPONSES,
+  type GatewayResponseType,
+} from '../../lib/api/routes';
 
 /**
  * What API Gateway's REST API does around a Lambda proxy integration, for the local dev server:
