@@ -1,13 +1,5 @@
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config';
-import { type PipelineStack } from '../../lib/pipeline/pipeline-stack';
-import {
-  type AcknowledgementCounts,
-  acknowledgementCounts,
-  buildPipelineStack,
-  NAG_PACK_NAMES,
-  nagFindings,
-  stageStack,
-} from '../support/nag';
+import { type EnvironmentName } from '../../lib/config';
+import { type AcknowledgementCounts, describeStageStackNag } from '../support/nag';
 
 /** The Database stack of every environment under the gate's cdk-nag packs. */
 const ACKNOWLEDGED: AcknowledgementCounts = {
@@ -28,20 +20,4 @@ const ACKNOWLEDGED_IN: Record<EnvironmentName, AcknowledgementCounts> = {
   prod: {},
 };
 
-let pipeline: PipelineStack;
-beforeAll(() => {
-  pipeline = buildPipelineStack();
-});
-
-describe.each(ENVIRONMENT_NAMES)('%s Database', (env) => {
-  test.each(NAG_PACK_NAMES)('has no unacknowledged %s finding', (pack) => {
-    expect(nagFindings(pack, stageStack(pipeline, env, 'Database'))).toEqual({ success: true, findings: [] });
-  });
-
-  test('acknowledges exactly the expected rules, as often as expected', () => {
-    expect(acknowledgementCounts(stageStack(pipeline, env, 'Database'))).toEqual({
-      ...ACKNOWLEDGED,
-      ...ACKNOWLEDGED_IN[env],
-    });
-  });
-});
+describeStageStackNag('Database', ACKNOWLEDGED, ACKNOWLEDGED_IN);

@@ -1,13 +1,5 @@
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config';
-import { type PipelineStack } from '../../lib/pipeline/pipeline-stack';
-import {
-  type AcknowledgementCounts,
-  acknowledgementCounts,
-  buildPipelineStack,
-  NAG_PACK_NAMES,
-  nagFindings,
-  stageStack,
-} from '../support/nag';
+import { type EnvironmentName } from '../../lib/config';
+import { type AcknowledgementCounts, describeStageStackNag } from '../support/nag';
 
 /** The Monitoring stack of every environment under the gate's cdk-nag packs. */
 const ACKNOWLEDGED: AcknowledgementCounts = {
@@ -28,23 +20,4 @@ const ACKNOWLEDGED_IN: Record<EnvironmentName, AcknowledgementCounts> = {
   prod: { 'AwsSolutions-IAM5[Resource::*]': 3 },
 };
 
-let pipeline: PipelineStack;
-beforeAll(() => {
-  pipeline = buildPipelineStack();
-});
-
-describe.each(ENVIRONMENT_NAMES)('%s Monitoring', (env) => {
-  test.each(NAG_PACK_NAMES)('has no unacknowledged %s finding', (pack) => {
-    expect(nagFindings(pack, stageStack(pipeline, env, 'Monitoring'))).toEqual({
-      success: true,
-      findings: [],
-    });
-  });
-
-  test('acknowledges exactly the expected rules, as often as expected', () => {
-    expect(acknowledgementCounts(stageStack(pipeline, env, 'Monitoring'))).toEqual({
-      ...ACKNOWLEDGED,
-      ...ACKNOWLEDGED_IN[env],
-    });
-  });
-});
+describeStageStackNag('Monitoring', ACKNOWLEDGED, ACKNOWLEDGED_IN);

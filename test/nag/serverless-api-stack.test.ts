@@ -1,14 +1,6 @@
-import { ENVIRONMENT_NAMES, type EnvironmentName, loadEnvironments } from '../../lib/config';
-import { type PipelineStack } from '../../lib/pipeline/pipeline-stack';
+import { type EnvironmentName, loadEnvironments } from '../../lib/config';
 import { testApp } from '../support/app';
-import {
-  type AcknowledgementCounts,
-  acknowledgementCounts,
-  buildPipelineStack,
-  NAG_PACK_NAMES,
-  nagFindings,
-  stageStack,
-} from '../support/nag';
+import { type AcknowledgementCounts, describeStageStackNag } from '../support/nag';
 
 /** The ServerlessApi stack of every environment under the gate's cdk-nag packs. */
 const environments = loadEnvironments(testApp().node);
@@ -54,23 +46,4 @@ const ACKNOWLEDGED_IN: Record<EnvironmentName, AcknowledgementCounts> = {
   prod: canaryLogGroups('prod'),
 };
 
-let pipeline: PipelineStack;
-beforeAll(() => {
-  pipeline = buildPipelineStack();
-});
-
-describe.each(ENVIRONMENT_NAMES)('%s ServerlessApi', (env) => {
-  test.each(NAG_PACK_NAMES)('has no unacknowledged %s finding', (pack) => {
-    expect(nagFindings(pack, stageStack(pipeline, env, 'ServerlessApi'))).toEqual({
-      success: true,
-      findings: [],
-    });
-  });
-
-  test('acknowledges exactly the expected rules, as often as expected', () => {
-    expect(acknowledgementCounts(stageStack(pipeline, env, 'ServerlessApi'))).toEqual({
-      ...ACKNOWLEDGED,
-      ...ACKNOWLEDGED_IN[env],
-    });
-  });
-});
+describeStageStackNag('ServerlessApi', ACKNOWLEDGED, ACKNOWLEDGED_IN);

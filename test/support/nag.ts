@@ -2,7 +2,12 @@ import { Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { type IConstruct } from 'constructs';
 import { collectAcknowledgements } from '../../lib/compliance/nag-gate';
-import { type EnvironmentName, loadEnvironments, loadPipelineConfig } from '../../lib/config';
+import {
+  ENVIRONMENT_NAMES,
+  type EnvironmentName,
+  loadEnvironments,
+  loadPipelineConfig,
+} from '../../lib/config';
 import { PipelineStack } from '../../lib/pipeline/pipeline-stack';
 import { testApp } from './app';
 import { type StageStackId } from './templates';
@@ -77,4 +82,33 @@ const MIN_REASON_LENGTH = 30;
 const PLACEHOLDER_REASON = /todo|tbd|fixme|placeholder|n\/a|^reason$/i;
 export function isUnacceptableReason(reason: string): boolean {
   return reason.trim().length < MIN_REASON_LENGTH || PLACEHOLDER_REASON.test(reason.trim());
+}
+
+/**
+ * The nag tests of one stage stack, in every environment: no unacknowledged finding of either
+ * pack, and exactly the expected acknowledgements (`acknowledged`, plus `acknowledgedIn[env]`
+ * where an environment's config makes a finding true). Call it at the top of a test/nag/ file.
+ */
+export function describeStageStackNag(
+  id: StageStackId,
+  acknowledged: AcknowledgementCounts,
+  acknowledgedIn: Partial<Record<EnvironmentName, AcknowledgementCounts>> = {}
+): void {
+  let pipeline: PipelineStack;
+  beforeAll(() => {
+    pipeline = buildPipelineStack();
+  });
+
+  describe.each(ENVIRONMENT_NAMES)(`%s ${id}`, (env) => {
+    test.each(NAG_PACK_NAMES)('has no unacknowledged %s finding', (pack) => {
+      expect(nagFindings(pack, stageStack(pipeline, env, id))).toEqual({ success: true, findings: [] });
+    });
+
+    test('acknowledges exactly the expected rules, as often as expected', () => {
+      expect(acknowledgementCounts(stageStack(pipeline, env, id))).toEqual({
+        ...acknowledged,
+        ...acknowledgedIn[env],
+      });
+    });
+  });
 }
