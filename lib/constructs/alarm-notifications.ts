@@ -89,7 +89,7 @@ export class AlarmNotifications extends Construct {
 
     this.slackWebhookSecret = this.createSlackWebhookSecret(props);
     this.slackNotifier = this.createSlackNotifier(props);
-    // Operators set the webhook URL into this secret after the first deploy (README, day-2).
+    // Operators set the webhook URL into this secret after the first deploy (docs/operations.md).
     new CfnOutput(this, 'SlackWebhookSecretArn', {
       value: this.slackWebhookSecret.secretArn,
       description: 'Secret to put the Slack incoming-webhook URL into (aws secretsmanager put-secret-value)',

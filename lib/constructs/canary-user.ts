@@ -47,7 +47,7 @@ export interface CanaryUserProps {
  * The password is set when CloudFormation creates or updates the resource, not when the secret's
  * value changes: a value put into the secret by hand reaches Cognito only with the next update of
  * this resource. To change the password, replace the secret (a new logical id: a new generated
- * value and ARN) and deploy; see the README's canary section.
+ * value and ARN) and deploy; see docs/operations.md, "The API canary".
  */
 export class CanaryUser extends Construct {
   /** Runs the lifecycle; may touch only this user (its environment), in this pool. */

@@ -74,7 +74,7 @@ async function call(
 const tokenFor = (username: string, admin = false): string =>
   signIdToken(auth.privateKey, { username, admin });
 
-/** The two headers every /v1 route needs, as the README documents them. */
+/** The two headers every /v1 route needs, as docs/api.md documents them. */
 function signedIn(username: string, options: { admin?: boolean } = {}): Record<string, string> {
   return {
     Authorization: `Bearer ${tokenFor(username, options.admin)}`,
