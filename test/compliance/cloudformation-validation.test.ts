@@ -11,6 +11,13 @@ import { addBrokenQueues } from '../fixtures/broken-queues';
  * on a finding; `cdk synth --no-validation` is the one way to skip it.
  */
 
+// The jest global setup turns validation off for the other tests; this file tests the default.
+const validationSetting = process.env.CDK_VALIDATION;
+beforeAll(() => delete process.env.CDK_VALIDATION);
+afterAll(() => {
+  if (validationSetting !== undefined) process.env.CDK_VALIDATION = validationSetting;
+});
+
 interface Report {
   readonly pluginReports: ReadonlyArray<{
     readonly pluginName: string;

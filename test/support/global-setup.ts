@@ -23,6 +23,9 @@ export default async function globalSetup(): Promise<void> {
   // The SDK warns once per client that Node.js 20 loses support in 2027; the functions run on
   // Node.js 24 in Lambda. Set here, before jest starts its workers, so they inherit it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // aws-cdk-lib's built-in CloudFormation validation starts its engine in every worker that
+  // synthesizes a bare App: off for the template tests, on in test/compliance/, which tests it.
+  process.env.CDK_VALIDATION = 'false';
   const state = globalThis as GlobalState;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-cdk-assembly-'));
   process.env[TEST_ASSEMBLY_ENV] = root;
