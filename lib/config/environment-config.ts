@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { API_FUNCTIONS, type ApiFunctionsConfig, IDENTITY, type IdentityConfig } from './function-limits';
 
 /**
  * The one place where per-environment settings live. Stacks read these values; they never
@@ -120,6 +121,10 @@ export interface EnvironmentConfig {
    * against its API, with short-lived Cognito users made through a role in its account.
    */
   readonly integrationTests: boolean;
+  /** Timeout and reserved concurrency of each API function (lib/config/function-limits.ts). */
+  readonly functions: ApiFunctionsConfig;
+  /** Sign-in flows and MFA of the user pool (lib/config/function-limits.ts). */
+  readonly identity: IdentityConfig;
 }
 
 /** Where the pipeline lives and what it watches. */
@@ -191,6 +196,8 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     bakeTime: NO_BAKE,
     // Beta in the deployment pipeline reference: the end-to-end suite runs against dev only.
     integrationTests: true,
+    functions: API_FUNCTIONS.dev,
+    identity: IDENTITY.dev,
   },
   staging: {
     removalPolicy: RemovalPolicy.DESTROY,
@@ -222,6 +229,8 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     synthetics: API_SYNTHETICS,
     bakeTime: NO_BAKE,
     integrationTests: false,
+    functions: API_FUNCTIONS.staging,
+    identity: IDENTITY.staging,
   },
   prod: {
     removalPolicy: RemovalPolicy.RETAIN,
@@ -254,5 +263,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     // Prod watches its alarms after the deploy before the execution counts as done.
     bakeTime: Duration.minutes(10),
     integrationTests: false,
+    functions: API_FUNCTIONS.prod,
+    identity: IDENTITY.prod,
   },
 };

@@ -4,3 +4,4 @@ export * from './load-config';
 export * from './cdk-json';
 export * from './stateful-resources';
 export * from './names';
+export * from './function-limits';

@@ -6,6 +6,7 @@ import {
   type EnvironmentName,
   type PipelineConfig,
 } from './environment-config';
+import { validateApiFunctions } from './function-limits';
 
 /** The context keys this module reads from cdk.json (or `-c` on the command line). */
 export const CONTEXT_KEYS = { environments: 'environments', pipeline: 'pipeline' } as const;
@@ -128,6 +129,7 @@ export function buildEnvironmentConfig(
   if (!Number.isInteger(natGateways) || natGateways < 1 || natGateways > azCount) {
     throw new ConfigError(`${name}.network.natGateways`, `an integer from 1 to ${azCount}`, natGateways);
   }
+  validateApiFunctions(name, defaults.functions);
   return {
     ...defaults,
     name,

@@ -1,10 +1,11 @@
-import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SERVICE_NAMES } from '../config';
+import { type ApiFunctionsConfig, type FunctionLimits, SERVICE_NAMES, TABLE_SCHEMA } from '../config';
 import { type RouteFunctionName } from '../api/routes';
 import { AppFunction, type FunctionConfig } from './app-function';
 import { keepParentLogicalIds } from './logical-ids';
@@ -15,7 +16,30 @@ export type ApiFunctionName = RouteFunctionName | 'authorizer' | 'orderEvents';
 
 /** The functions that read and write the table (the route handlers). */
 export const TABLE_FUNCTIONS: readonly RouteFunctionName[] = ['users', 'products', 'orders'];
-export const AUTHORIZER_TIMEOUT = Duration.seconds(10);
+
+/**
+ * The DynamoDB actions each handler's code sends (functions/shared/<domain>/repository.ts), on the
+ * table's items. A TransactWrite needs the action of each of its items (Put, Update). No Scan, no
+ * BatchWriteItem: nothing calls them. test/constructs/api-functions.test.ts reads the repositories
+ * and fails when a command is added there but not here.
+ */
+export const TABLE_ITEM_ACTIONS: Readonly<Record<RouteFunctionName, readonly string[]>> = {
+  // users/repository.ts: Put (sign-up), Get, Update, Delete.
+  users: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  // products/repository.ts: Put, Get, BatchGet, Update, Delete.
+  products: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  ],
+  // orders/repository.ts: Get and TransactWrite (Put order and idempotency record, Update stock);
+  // products/repository.ts getMany: BatchGet of the ordered products.
+  orders: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+};
+/** Every list (users, products, a caller's orders) is a Query of GSI1; none queries the table. */
+export const INDEX_ACTIONS: readonly string[] = ['dynamodb:Query'];
 /**
  * Authorizer errors per minute that stop its deployment. Its refusals (expired or forged tokens) are
  * Lambda errors by design, so this sits above the usual refusal rate; an authorizer that crashes
@@ -35,11 +59,14 @@ export interface ApiFunctionsProps {
   readonly orderEventsQueue: sqs.IQueue;
   /** Origins the handlers answer with CORS headers (CORS_ALLOWED_ORIGINS). */
   readonly corsOrigins: readonly string[];
+  /** Timeout and reserved concurrency of the handlers and the authorizer. */
+  readonly limits: ApiFunctionsConfig;
 }
 
 /**
  * The API's Lambda functions, each told only what it uses and granted only that: the three route
- * handlers (table; the orders function also the order-events queue), the REQUEST authorizer (the
+ * handlers (the table actions their code sends, Query on GSI1 only; the orders function also the
+ * order-events queue), the REQUEST authorizer (the
  * user pool's ids, no data access) and the order-events consumer (nothing; its queue grants it
  * the receive when it becomes the queue's consumer).
  */
@@ -67,7 +94,7 @@ export class ApiFunctions extends Construct {
       entry: string,
       description: string,
       environment: Record<string, string>,
-      timeout?: Duration
+      limits?: FunctionLimits
     ) =>
       new AppFunction(this, id, {
         entry,
@@ -75,31 +102,46 @@ export class ApiFunctions extends Construct {
         config: props.functionConfig,
         serviceName: SERVICE_NAMES.api,
         environment,
-        timeout,
+        timeout: limits?.timeout,
+        reservedConcurrentExecutions: limits?.reservedConcurrency,
       });
+    const { limits } = props;
 
     this.functions = {
-      users: fn('UsersFunction', 'users', 'Handle user operations', common),
-      products: fn('ProductsFunction', 'products', 'Handle product operations', common),
-      orders: fn('OrdersFunction', 'orders', 'Handle order operations', {
-        ...common,
-        ORDER_EVENTS_QUEUE_URL: props.orderEventsQueue.queueUrl,
-      }),
+      users: fn('UsersFunction', 'users', 'Handle user operations', common, limits.users),
+      products: fn('ProductsFunction', 'products', 'Handle product operations', common, limits.products),
+      orders: fn(
+        'OrdersFunction',
+        'orders',
+        'Handle order operations',
+        { ...common, ORDER_EVENTS_QUEUE_URL: props.orderEventsQueue.queueUrl },
+        limits.orders
+      ),
       // Verifies tokens only: no table access.
       authorizer: fn(
         'AuthorizerFunction',
         'authorizer',
         'Custom API Gateway authorizer',
         { USER_POOL_ID: userPool.userPoolId, USER_POOL_CLIENT_ID: userPoolClient.userPoolClientId },
-        AUTHORIZER_TIMEOUT
+        limits.authorizer
       ),
+      // Not behind API Gateway: its timeout is the default, which the queue's visibility timeout covers.
       orderEvents: fn('OrderEventsFunction', 'order-events', 'Consume order events', {}),
     };
 
-    const tableLogicalId = Stack.of(this).getLogicalId(cfnTable);
+    // Explicit statements instead of grantReadWriteData, which adds Scan, BatchWriteItem and
+    // ConditionCheckItem on the table and every index.
+    const gsi1Arn = `${table.tableArn}/index/${TABLE_SCHEMA.gsi1.indexName}`;
     for (const name of TABLE_FUNCTIONS) {
-      table.grantReadWriteData(this.functions[name].function);
-      this.functions[name].acknowledgeTableIndexAccess(tableLogicalId);
+      const role = this.functions[name].role;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...TABLE_ITEM_ACTIONS[name]], resources: [table.tableArn] })
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...INDEX_ACTIONS], resources: [gsi1Arn] })
+      );
+      // A customer-managed key, if the table ever gets one, must be usable by the same functions.
+      table.encryptionKey?.grantEncryptDecrypt(role);
     }
     props.orderEventsQueue.grantSendMessages(this.functions.orders.function);
     this.acknowledgeSynchronousInvocation();

@@ -29,6 +29,8 @@ export interface AppFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default 30 seconds */
   readonly timeout?: Duration;
+  /** @default - unreserved: the account's shared pool */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export class AppFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,

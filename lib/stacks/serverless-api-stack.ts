@@ -83,6 +83,7 @@ export class ServerlessApiStack extends EnvironmentStack {
       userPoolClient: this.userPoolClient,
       orderEventsQueue: this.orderEventsQueue,
       corsOrigins: config.api.corsOrigins,
+      limits: config.functions,
     });
     this.functions = functions.functions;
     this.deployment = new CanaryDeployment(this, 'CanaryDeployment', {

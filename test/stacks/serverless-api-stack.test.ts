@@ -89,6 +89,7 @@ type RoleProps = {
 };
 type FunctionProps = {
   readonly Timeout: number;
+  readonly ReservedConcurrentExecutions?: number;
   readonly Environment: { Variables: Record<string, unknown> };
   readonly LoggingConfig: { LogGroup: Reference };
   readonly Role: Reference;
@@ -512,11 +513,27 @@ describe('Lambda functions', () => {
     }
   );
 
-  test('time out after 30 s, the authorizer after 10 s', () => {
-    for (const name of ['users', 'products', 'orders', 'orderEvents'] as const) {
-      expect(fn('prod', name).Timeout).toBe(30);
+  test('time out as configured, under API Gateway 29 s; the authorizer first; order events after 30 s', () => {
+    for (const env of ENVIRONMENT_NAMES) {
+      for (const name of ['users', 'products', 'orders', 'authorizer'] as const) {
+        expect(fn(env, name).Timeout).toBe(configs[env].functions[name].timeout.toSeconds());
+        expect(fn(env, name).Timeout).toBeLessThan(29);
+      }
+      expect(fn(env, 'users').Timeout).toBe(10);
+      expect(fn(env, 'orders').Timeout).toBe(20);
+      expect(fn(env, 'authorizer').Timeout).toBe(5);
+      expect(fn(env, 'orderEvents').Timeout).toBe(30);
     }
-    expect(fn('prod', 'authorizer').Timeout).toBe(10);
+  });
+
+  test('reserve concurrency for orders and the authorizer in staging and prod only', () => {
+    const reserved = (env: EnvironmentName) =>
+      FUNCTION_NAMES.map((name) => [name, fn(env, name).ReservedConcurrentExecutions] as const).filter(
+        ([, n]) => n !== undefined
+      );
+    expect(reserved('dev')).toEqual([]);
+    expect(Object.fromEntries(reserved('staging'))).toEqual({ orders: 50, authorizer: 50 });
+    expect(Object.fromEntries(reserved('prod'))).toEqual({ orders: 200, authorizer: 200 });
   });
 
   test.each(FUNCTION_NAMES.map((name) => [name] as const))(
@@ -604,34 +621,47 @@ describe('Lambda functions', () => {
 describe('least privilege', () => {
   const statements = (name: ApiFunctionName) => statementsOfRole(prod, ids.prod.functions[name].role);
   const actions = (name: ApiFunctionName) => statements(name).flatMap(actionsOf);
-  const tableResources = [
-    getAttArn(ids.prod.table),
-    { 'Fn::Join': ['', [getAttArn(ids.prod.table), '/index/*']] },
-  ];
 
   test('the authorizer has no DynamoDB or SQS permission at all', () => {
     expect(actions('authorizer').length).toBeGreaterThan(0);
     expect(actions('authorizer').filter((a) => /^(dynamodb|sqs):/i.test(a))).toEqual([]);
   });
 
-  test.each(TABLE_FUNCTIONS.map((name) => [name] as const))(
-    '%s can read and write the table and its indexes',
-    (name) => {
+  test.each([
+    ['users', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
+    [
+      'products',
+      [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ],
+    ],
+    ['orders', ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+  ] as const)(
+    '%s may use only the item actions it calls on the table, and Query on GSI1',
+    (name, itemActions) => {
       const dynamo = statements(name).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      expect(dynamo).toHaveLength(1);
-      expect(dynamo[0]).toMatchObject({ Effect: 'Allow', Resource: tableResources });
-      expect(actionsOf(dynamo[0]!)).toEqual(
-        expect.arrayContaining([
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:Query',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:ConditionCheckItem',
-        ])
-      );
-      expect(actionsOf(dynamo[0]!)).not.toContain('dynamodb:*');
+      expect(dynamo).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: [...itemActions].sort(),
+          Resource: getAttArn(ids.prod.table),
+        }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: {
+            'Fn::Join': ['', [getAttArn(ids.prod.table), `/index/${TABLE_SCHEMA.gsi1.indexName}`]],
+          },
+        }),
+      ]);
+      const all = dynamo.flatMap(actionsOf);
+      expect(all).not.toContain('dynamodb:Scan');
+      expect(all).not.toContain('dynamodb:BatchWriteItem');
+      expect(JSON.stringify(dynamo)).not.toContain('/index/*');
     }
   );
 
