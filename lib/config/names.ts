@@ -11,3 +11,17 @@ export { ADMIN_GROUP } from '../../functions/shared/caller';
 export function bakeRoleName(environment: string): string {
   return `${environment}-pipeline-bake`;
 }
+
+/**
+ * The role of the pipeline's bake step for an environment, in the pipeline account: fixed, because
+ * the environment's bake role trusts exactly this role and a stage cannot reference the pipeline's
+ * resources.
+ */
+export function bakeStepRoleName(environment: string): string {
+  return `pipeline-${environment}-bake-step`;
+}
+
+/** The role of the pipeline's integration-test step for an environment (see bakeStepRoleName). */
+export function integrationTestsStepRoleName(environment: string): string {
+  return `pipeline-${environment}-integration-tests-step`;
+}

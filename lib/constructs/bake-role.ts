@@ -1,8 +1,9 @@
-import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { bakeRoleName } from '../config';
+import { bakeRoleName, bakeStepRoleName } from '../config';
 import { keepParentLogicalIds } from './logical-ids';
+import { trustedRolePrincipal } from './trusted-role-principal';
 
 /** What the bake step may do with the alarms of this account: read them, nothing else. */
 export const BAKE_ROLE_ACTIONS = ['cloudwatch:DescribeAlarms'] as const;
@@ -13,7 +14,7 @@ export const BAKE_ROLE_MAX_SESSION = Duration.hours(1);
 export interface BakeRoleProps {
   /** Names the role (`bakeRoleName`), which the pipeline's step assumes by ARN. */
   readonly environmentName: string;
-  /** The pipeline's account, trusted to assume the role. */
+  /** The pipeline's account, whose bake step role (`bakeStepRoleName`) alone may assume the role. */
   readonly pipelineAccount: string;
   /** How long the bake step watches the alarms: with a margin, it must fit in one role session. */
   readonly bakeTime: Duration;
@@ -44,7 +45,11 @@ export class BakeRole extends Construct {
 
     this.role = new iam.Role(this, 'BakeRole', {
       roleName: bakeRoleName(props.environmentName),
-      assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
+      assumedBy: trustedRolePrincipal(
+        Stack.of(this),
+        props.pipelineAccount,
+        bakeStepRoleName(props.environmentName)
+      ),
       description: `The pipeline's bake step: reads the ${props.environmentName} alarms, nothing else`,
       maxSessionDuration: BAKE_ROLE_MAX_SESSION,
     });

@@ -1,7 +1,10 @@
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { integrationTestsStepRoleName } from '../config';
+import { trustedRolePrincipal } from './trusted-role-principal';
 
 /**
  * What the integration suite does in the user pool: create its short-lived users, make their
@@ -28,7 +31,10 @@ export function integrationTestRoleName(environment: string): string {
 export interface IntegrationTestRoleProps {
   /** The environment's name: part of the role's name. */
   readonly environmentName: string;
-  /** The pipeline's account, whose integration-test step assumes the role. */
+  /**
+   * The pipeline's account, whose integration-test step assumes the role: only that step's role
+   * (`integrationTestsStepRoleName`) may.
+   */
   readonly trustedAccount: string;
   /** The pool the suite makes its users in. */
   readonly userPool: cognito.IUserPool;
@@ -47,9 +53,11 @@ export class IntegrationTestRole extends Construct {
     super(scope, id);
     this.role = new iam.Role(this, 'Role', {
       roleName: integrationTestRoleName(props.environmentName),
-      // The account's root principal delegates to the pipeline account's IAM: only the step's
-      // CodeBuild role is granted sts:AssumeRole on this role's ARN there.
-      assumedBy: new iam.AccountPrincipal(props.trustedAccount),
+      assumedBy: trustedRolePrincipal(
+        Stack.of(this),
+        props.trustedAccount,
+        integrationTestsStepRoleName(props.environmentName)
+      ),
       description:
         `The pipeline's integration-test step: short-lived users of the ${props.environmentName} ` +
         'user pool and the value of its API key, nothing else',

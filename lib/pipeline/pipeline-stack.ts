@@ -8,6 +8,8 @@ import { type Construct } from 'constructs';
 import {
   ENVIRONMENT_NAMES,
   bakeRoleName,
+  bakeStepRoleName,
+  integrationTestsStepRoleName,
   type EnvironmentConfig,
   type EnvironmentName,
   type PipelineConfig,
@@ -17,6 +19,7 @@ import { DeliveryMetrics } from './delivery-metrics';
 import { integrationTestsStep } from './integration-tests-step';
 import { acknowledgePipelineFindings } from './pipeline-nag';
 import { PipelineNotifications } from './pipeline-notifications';
+import { nameStepRole } from './step-role-name';
 import { synthStep } from './synth-step';
 
 /** Runs in the post step of every stage, from the repository checkout. */
@@ -96,6 +99,8 @@ export class PipelineStack extends Stack {
     });
 
     const stages = {} as Record<EnvironmentName, AppStage>;
+    // The steps whose roles another account trusts by name (set once the pipeline is built).
+    const namedRoles: Array<[pipelines.CodeBuildStep, string]> = [];
     for (const name of ENVIRONMENT_NAMES) {
       const config = props.environments[name];
       const stage = new AppStage(this, stageId(name), { config, pipelineAccount: pipelineConfig.account });
@@ -106,6 +111,8 @@ export class PipelineStack extends Stack {
       // Beta's acceptance gate (config.integrationTests): the end-to-end suite once the API answers.
       const integrationTests = integrationTestsStep({ pipelineStack: this, stage, config, input: source });
       integrationTests?.addStepDependency(healthCheck);
+      if (bake) namedRoles.push([bake, bakeStepRoleName(name)]);
+      if (integrationTests) namedRoles.push([integrationTests, integrationTestsStepRoleName(name)]);
       this.pipeline.addStage(stage, {
         pre: config.requiresApproval
           ? [new pipelines.ManualApprovalStep('PromoteToProd', { comment: PROD_APPROVAL_COMMENT })]
@@ -117,6 +124,7 @@ export class PipelineStack extends Stack {
 
     // Build now (not at synth) so the generated projects and roles can be acknowledged.
     this.pipeline.buildPipeline();
+    for (const [step, roleName] of namedRoles) nameStepRole(step, roleName);
     acknowledgePipelineFindings(this.pipeline);
     this.notifications = new PipelineNotifications(this, 'PipelineNotifications', {
       pipeline: this.pipeline.pipeline,

@@ -68,7 +68,12 @@ export class ServerlessApiStack extends EnvironmentStack {
     const { config } = props;
     const { deletionProtection, removalPolicy } = config;
 
-    const users = new UserDirectory(this, 'Users', { deletionProtection, removalPolicy });
+    const users = new UserDirectory(this, 'Users', {
+      deletionProtection,
+      removalPolicy,
+      identity: config.identity,
+      functionConfig: config,
+    });
     this.userPool = users.userPool;
     this.userPoolClient = users.userPoolClient;
     this.table = new AppTable(this, 'Data', { deletionProtection, removalPolicy }).table;

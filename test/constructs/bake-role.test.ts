@@ -1,12 +1,20 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { bakeRoleName } from '../../lib/config';
+import { Template } from 'aws-cdk-lib/assertions';
+import { bakeRoleName, bakeStepRoleName } from '../../lib/config';
 import {
   BAKE_ROLE_ACTIONS,
   BAKE_ROLE_MAX_SESSION,
   BakeRole,
   type BakeRoleProps,
 } from '../../lib/constructs/bake-role';
+
+interface TrustedRole {
+  readonly Properties: {
+    readonly AssumeRolePolicyDocument: {
+      readonly Statement: Array<{ Principal: unknown; Condition?: unknown }>;
+    };
+  };
+}
 
 function build(overrides: Partial<BakeRoleProps> = {}) {
   const stack = new Stack(new App(), 'Test');
@@ -22,18 +30,39 @@ function build(overrides: Partial<BakeRoleProps> = {}) {
 describe('BakeRole', () => {
   const { bake, template } = build();
 
-  test('is named for the pipeline to assume by ARN and trusts the pipeline account only', () => {
+  test('is named for the pipeline to assume by ARN', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: bakeRoleName('prod'),
       MaxSessionDuration: BAKE_ROLE_MAX_SESSION.toSeconds(),
+    });
+  });
+
+  test("trusts only the pipeline account's bake step role (aws:PrincipalArn), nothing else", () => {
+    const arn = (resource: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::999999999999:${resource}`]],
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: bakeRoleName('prod'),
       AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
         Statement: [
-          Match.objectLike({
-            Principal: { AWS: { 'Fn::Join': ['', Match.arrayWith([':iam::999999999999:root'])] } },
-          }),
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: arn('root') },
+            Condition: { ArnEquals: { 'aws:PrincipalArn': arn(`role/${bakeStepRoleName('prod')}`) } },
+          },
         ],
       },
     });
+    expect(bakeStepRoleName('prod')).toBe('pipeline-prod-bake-step');
+  });
+
+  test('no trust statement names a :root principal without a condition', () => {
+    const unconditioned = Object.values(template.findResources('AWS::IAM::Role'))
+      .flatMap((r) => (r as TrustedRole).Properties.AssumeRolePolicyDocument.Statement)
+      .filter((s) => JSON.stringify(s.Principal).includes(':root') && s.Condition === undefined);
+    expect(unconditioned).toEqual([]);
   });
 
   test('may read alarm states and nothing else', () => {

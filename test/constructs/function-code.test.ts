@@ -19,6 +19,7 @@ const CODE_BUDGET_KIB: Readonly<Record<string, number>> = {
   'metrics-publisher': 505,
   'order-events': 512,
   orders: 525,
+  'pre-token': 26,
   products: 502,
   'slack-notifier': 493,
   users: 515,

@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { integrationTestsStepRoleName } from '../../lib/config';
 import {
   INTEGRATION_TEST_USER_POOL_ACTIONS,
   IntegrationTestRole,
@@ -18,12 +19,42 @@ describe('IntegrationTestRole', () => {
   });
   const template = Template.fromStack(stack);
 
-  test('is named for the environment and trusted by the pipeline account only', () => {
-    template.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: integrationTestRoleName('test'),
+  test('is named for the environment', () => {
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: integrationTestRoleName('test') });
+  });
+
+  test("trusts only the pipeline account's integration-test step role (aws:PrincipalArn)", () => {
+    const arn = (resource: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::999999999999:${resource}`]],
     });
-    const trust = JSON.stringify(template.findResources('AWS::IAM::Role'));
-    expect(trust).toContain(':iam::999999999999:root');
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: arn('root') },
+            Condition: {
+              ArnEquals: { 'aws:PrincipalArn': arn(`role/${integrationTestsStepRoleName('test')}`) },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  test('no trust statement names the pipeline account without a condition', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role')) as Array<{
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: Array<{ Principal: unknown; Condition?: unknown }> };
+      };
+    }>;
+    const unconditioned = roles
+      .flatMap((r) => r.Properties.AssumeRolePolicyDocument.Statement)
+      .filter((s) => JSON.stringify(s.Principal).includes(':root') && s.Condition === undefined);
+    expect(roles).toHaveLength(1);
+    expect(unconditioned).toEqual([]);
   });
 
   test('may manage users of the pool and read the API key, and nothing else', () => {

@@ -3,7 +3,12 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
-import { ENVIRONMENT_NAMES, loadEnvironments, loadPipelineConfig } from '../../lib/config';
+import {
+  ENVIRONMENT_NAMES,
+  integrationTestsStepRoleName,
+  loadEnvironments,
+  loadPipelineConfig,
+} from '../../lib/config';
 import {
   INTEGRATION_TEST_API_KEY_ACTIONS,
   INTEGRATION_TEST_USER_POOL_ACTIONS,
@@ -151,7 +156,7 @@ describe('dev ServerlessApi: the integration-test role', () => {
   const roleLogicalId = () =>
     logicalIdIn(devApi, 'AWS::IAM::Role', { RoleName: integrationTestRoleName('dev') });
 
-  test('is trusted by the pipeline account only', () => {
+  test("is trusted by the dev IntegrationTests step's role only: the pipeline account on an aws:PrincipalArn condition", () => {
     devApi.hasResourceProperties('AWS::IAM::Role', {
       RoleName: integrationTestRoleName('dev'),
       AssumeRolePolicyDocument: {
@@ -160,10 +165,31 @@ describe('dev ServerlessApi: the integration-test role', () => {
             Action: 'sts:AssumeRole',
             Effect: 'Allow',
             Principal: { AWS: `arn:aws:iam::${pipelineConfig.account}:root` },
+            Condition: {
+              ArnEquals: {
+                'aws:PrincipalArn': `arn:aws:iam::${pipelineConfig.account}:role/${integrationTestsStepRoleName('dev')}`,
+              },
+            },
           },
         ],
       },
     });
+  });
+
+  test("the role the trust names is the dev IntegrationTests step's CodeBuild role", () => {
+    const roleId = devProject.Properties.ServiceRole['Fn::GetAtt'][0] as string;
+    expect(template.toJSON().Resources[roleId].Properties.RoleName).toBe(integrationTestsStepRoleName('dev'));
+  });
+
+  test('no stage role trusts the pipeline account without a condition (its whole account)', () => {
+    for (const env of ENVIRONMENT_NAMES) {
+      for (const stack of ['ServerlessApi', 'Monitoring'] as const) {
+        const unconditioned = Object.values(stageTemplate(env, stack).findResources('AWS::IAM::Role'))
+          .flatMap((r): TemplateValue[] => r.Properties.AssumeRolePolicyDocument.Statement)
+          .filter((s) => JSON.stringify(s.Principal ?? {}).includes(':root') && s.Condition === undefined);
+        expect([env, stack, unconditioned]).toEqual([env, stack, []]);
+      }
+    }
   });
 
   test("may manage users of the API's user pool and read its API key, nothing else", () => {

@@ -1,5 +1,11 @@
 import { Capture, Match } from 'aws-cdk-lib/assertions';
-import { bakeRoleName, ENVIRONMENT_NAMES, loadEnvironments, loadPipelineConfig } from '../../lib/config';
+import {
+  bakeRoleName,
+  bakeStepRoleName,
+  ENVIRONMENT_NAMES,
+  loadEnvironments,
+  loadPipelineConfig,
+} from '../../lib/config';
 import {
   BAKE_NODEJS_VERSION,
   BAKE_SCRIPT,
@@ -248,7 +254,12 @@ describe('stages', () => {
     ]);
   });
 
-  test('prod Monitoring has the bake role: trusted by the pipeline account, reads alarms only, output as BakeRoleArn', () => {
+  test("the Bake step's CodeBuild role has the fixed name the prod bake role trusts", () => {
+    const [roleId] = projectOf('PipelineProdBake')[1].Properties.ServiceRole['Fn::GetAtt'] as [string];
+    expect(template.toJSON().Resources[roleId].Properties.RoleName).toBe(bakeStepRoleName('prod'));
+  });
+
+  test("prod Monitoring has the bake role: trusted by the Bake step's role only, reads alarms only, output as BakeRoleArn", () => {
     const monitoring = stageTemplate('prod', 'Monitoring');
     monitoring.hasResourceProperties('AWS::IAM::Role', {
       RoleName: bakeRoleName('prod'),
@@ -259,6 +270,11 @@ describe('stages', () => {
             Action: 'sts:AssumeRole',
             Effect: 'Allow',
             Principal: { AWS: `arn:aws:iam::${pipelineConfig.account}:root` },
+            Condition: {
+              ArnEquals: {
+                'aws:PrincipalArn': `arn:aws:iam::${pipelineConfig.account}:role/${bakeStepRoleName('prod')}`,
+              },
+            },
           },
         ],
       },

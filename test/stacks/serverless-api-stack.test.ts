@@ -378,14 +378,20 @@ describe('Cognito user pool', () => {
 describe('Cognito app client', () => {
   const client = (env: EnvironmentName) => resourceById(templates[env], ids[env].userPoolClient).Properties;
 
-  test('belongs to the user pool and allows SRP, password, admin password and refresh flows only', () => {
+  test('belongs to the user pool; prod allows SRP, password (the canary) and refresh flows only', () => {
     expect(client('prod').UserPoolId).toEqual({ Ref: ids.prod.userPool });
     expect([...(client('prod').ExplicitAuthFlows as string[])].sort()).toEqual([
-      'ALLOW_ADMIN_USER_PASSWORD_AUTH',
       'ALLOW_REFRESH_TOKEN_AUTH',
       'ALLOW_USER_PASSWORD_AUTH',
       'ALLOW_USER_SRP_AUTH',
     ]);
+  });
+
+  test('dev and staging also allow the admin password flow (operators), as their config says', () => {
+    for (const env of ['dev', 'staging'] as const) {
+      expect(configs[env].identity.adminUserPasswordAuth).toBe(true);
+      expect(client(env).ExplicitAuthFlows).toContain('ALLOW_ADMIN_USER_PASSWORD_AUTH');
+    }
   });
 
   test('issues 60-minute access and id tokens and 30-day refresh tokens', () => {
@@ -486,18 +492,43 @@ describe('Lambda functions', () => {
   const fn = (env: EnvironmentName, name: ApiFunctionName) =>
     resourceById<FunctionProps>(templates[env], ids[env].functions[name].function).Properties;
 
-  test("the stack has exactly the five API functions, and the canary user's provider", () => {
-    expect(
-      resourcesOfType(prod, 'AWS::Lambda::Function')
+  test("the stack has exactly the five API functions, the canary user's provider and, where admins need MFA, the pre token trigger", () => {
+    const functionsOf = (t: Template) =>
+      resourcesOfType(t, 'AWS::Lambda::Function')
         .map(([id]) => id)
-        .sort()
-    ).toEqual(
-      [
-        ...FUNCTION_NAMES.map((name) => ids.prod.functions[name].function),
+        .sort();
+    for (const env of ENVIRONMENT_NAMES) {
+      const expected = [
+        ...FUNCTION_NAMES.map((name) => ids[env].functions[name].function),
         // The Custom::ApiCanaryUser provider (the API canary, below).
-        ids.prod.canary.provider,
-      ].sort()
-    );
+        ids[env].canary.provider,
+      ];
+      if (configs[env].identity.adminsRequireMfa) {
+        expected.push(idOf(templates[env], 'AWS::Lambda::Function', 'PreTokenGeneration'));
+      }
+      expect(functionsOf(templates[env])).toEqual(expected.sort());
+    }
+  });
+
+  test('staging and prod pools run the pre token trigger that keeps admins without MFA out of the group; dev none', () => {
+    for (const env of ['staging', 'prod'] as const) {
+      expect(configs[env].identity.adminsRequireMfa).toBe(true);
+      expect(resourceById(templates[env], ids[env].userPool).Properties).toMatchObject({
+        MfaConfiguration: 'OPTIONAL',
+        LambdaConfig: {
+          PreTokenGeneration: getAttArn(idOf(templates[env], 'AWS::Lambda::Function', 'PreTokenGeneration')),
+        },
+      });
+    }
+    expect(resourceById(dev, ids.dev.userPool).Properties.LambdaConfig).toBeUndefined();
+  });
+
+  test('every pool keeps the original e-mail until a change is verified', () => {
+    for (const env of ENVIRONMENT_NAMES) {
+      expect(resourceById(templates[env], ids[env].userPool).Properties.UserAttributeUpdateSettings).toEqual({
+        AttributesRequireVerificationBeforeUpdate: ['email'],
+      });
+    }
   });
 
   test.each(FUNCTION_NAMES.map((name) => [name] as const))(
@@ -711,8 +742,8 @@ describe('least privilege', () => {
     });
     for (const [, role] of withManaged) expect(role.Properties.ManagedPolicyArns).toHaveLength(1);
     // + API Gateway's logging role, CodeDeploy's, the API canary's and its user provider's
-    // (the API canary, below).
-    expect(roles.length).toBe(FUNCTION_NAMES.length + 4);
+    // (the API canary, below), and the pre token trigger's (admins need MFA in prod).
+    expect(roles.length).toBe(FUNCTION_NAMES.length + 5);
   });
 });
 
