@@ -1,5 +1,7 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createRequestAuthorizer } from '../shared/auth/authorizer';
 import { createIdTokenVerifier } from '../shared/auth/verifier';
+import { METRIC_NAMESPACES } from '../shared/contracts';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { logger } from '../shared/logger';
 
@@ -15,4 +17,7 @@ export const verifier = createIdTokenVerifier({
   jwks: optionalEnv('USER_POOL_JWKS'),
 });
 
-export const handler = createRequestAuthorizer(verifier, logger);
+/** Its unexpected failures (JWKS, crashes), published as EMF: what the authorizer's alarms watch. */
+export const metrics = new Metrics({ namespace: METRIC_NAMESPACES.authorizer });
+
+export const handler = createRequestAuthorizer(verifier, logger, metrics);

@@ -4,7 +4,7 @@ export const ADMIN_GROUP = 'admins';
 /** Who is calling, as established by the authorizer. Domain code decides what they may do. */
 export interface Caller {
   readonly userId: string;
-  /** Empty when the token carried no email claim. */
+  /** Empty unless the token carried an e-mail address Cognito verified (`email_verified`). */
   readonly email: string;
   readonly groups: readonly string[];
 }

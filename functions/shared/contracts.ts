@@ -8,6 +8,7 @@
 export const METRIC_NAMESPACES = {
   users: 'MyApp/Users',
   orders: 'MyApp/Orders',
+  authorizer: 'MyApp/Authorizer',
   delivery: 'DeliveryMetrics',
 } as const;
 
@@ -18,4 +19,14 @@ export const SERVICE_NAMES = {
   slackNotifier: 'slack-notifier',
   canaryUser: 'api-canary-user',
   deliveryMetrics: 'delivery-metrics',
+} as const;
+
+/**
+ * Metrics of the REQUEST authorizer (namespace `METRIC_NAMESPACES.authorizer`, dimension
+ * `service`). Refused credentials are answered with a Deny policy and counted nowhere: anyone can
+ * send junk tokens, so only failures that are not the caller's doing drive an alarm.
+ */
+export const AUTHORIZER_METRICS = {
+  /** The JWKS could not be fetched or is invalid, or the authorizer crashed: API Gateway answers 500. */
+  unexpectedFailures: 'UnexpectedFailures',
 } as const;

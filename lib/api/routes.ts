@@ -154,6 +154,8 @@ export interface GatewayResponse {
   readonly type: GatewayResponseType;
   /** The application/json body template (VTL). */
   readonly template: string;
+  /** Overrides the type's status code. @default - API Gateway's own for the type */
+  readonly statusCode?: string;
 }
 
 const errorBody = (code: string, message: string): string => `{"error": "${code}", "message": ${message}}`;
@@ -174,10 +176,14 @@ export const GATEWAY_RESPONSES: readonly GatewayResponse[] = [
     type: 'UNAUTHORIZED',
     template: errorBody('unauthorized', '$context.error.messageString'),
   },
+  // The authorizer answers refused credentials with a Deny policy (a thrown refusal would be a
+  // Lambda error that junk tokens could raise), and nothing else here denies: keep those the 401
+  // clients know, so they refresh their token.
   {
     id: 'AccessDenied',
     type: 'ACCESS_DENIED',
-    template: errorBody('forbidden', '$context.error.messageString'),
+    template: errorBody('unauthorized', '"Unauthorized"'),
+    statusCode: '401',
   },
   {
     id: 'BadRequestBody',

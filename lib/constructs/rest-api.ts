@@ -76,9 +76,10 @@ export class RestApi extends apigw.RestApi {
     // When API Gateway answers itself (authorizer deny, missing key, body validation, throttling),
     // it uses our error shape (GATEWAY_RESPONSES) and CORS header, so browsers see a readable 4xx.
     const responseHeaders = { 'Access-Control-Allow-Origin': `'${settings.corsOrigins[0]}'` };
-    for (const { id: responseId, type, template } of GATEWAY_RESPONSES) {
+    for (const { id: responseId, type, template, statusCode } of GATEWAY_RESPONSES) {
       this.addGatewayResponse(responseId, {
         type: apigw.ResponseType.of(type),
+        statusCode,
         responseHeaders,
         templates: { 'application/json': template },
       });

@@ -2,13 +2,16 @@ import { createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign } fro
 import type { Jwk, Jwks } from 'aws-jwt-verify/jwk';
 import fc from 'fast-check';
 import type * as AuthorizerModule from '../../functions/authorizer/index';
+import { AUTHORIZER_METRICS } from '../../functions/shared/contracts';
 import { authorizerEvent, lambdaContext } from '../support/events';
-import { captureOutput, type OutputCapture } from './support/output';
+import { captureOutput, metricRecords, type OutputCapture } from './support/output';
 
 /**
  * The REQUEST authorizer under hostile Authorization values. Whatever arrives, the handler must
- * reject with exactly `Error('Unauthorized')` (API Gateway's 401; any other error is a 500) and
- * must never allow. Every crafted token is a valid one with a single defect, and a control test
+ * answer a stage-wide Deny policy (API Gateway's ACCESS_DENIED, a 401 here), never allow, never
+ * throw (a thrown error is a Lambda error of the authorizer, and a 500) and never count an
+ * unexpected failure: junk tokens must not raise the authorizer's alarms or roll back its
+ * deployment. Every crafted token is a valid one with a single defect, and a control test
  * shows the valid one is allowed, so each rejection is down to that defect.
  */
 
@@ -108,33 +111,40 @@ function authorize(headers: Record<string, string>): Promise<unknown> {
   return authorizer.handler(authorizerEvent({ headers }), lambdaContext('authorizer'));
 }
 
-/** Resolves to the error the handler rejected with; fails if it allowed the request. */
+/** Resolves to the policy the handler answered; fails if it allowed the request or threw. */
 async function rejection(authorization: string | undefined): Promise<unknown> {
   const headers: Record<string, string> = { 'x-api-key': API_KEY };
   if (authorization !== undefined) headers.Authorization = authorization;
   const outcome = await authorize(headers).then(
-    (policy) => ({ allowed: policy }),
+    (policy) => ({ policy }),
     (error: unknown) => ({ error })
   );
-  if ('allowed' in outcome) {
-    throw new Error(
-      `allowed ${JSON.stringify(authorization?.slice(0, 200))}: ${JSON.stringify(outcome.allowed)}`
-    );
+  if ('error' in outcome) {
+    throw new Error(`threw on ${JSON.stringify(authorization?.slice(0, 200))}: ${String(outcome.error)}`);
   }
-  return outcome.error;
+  return outcome.policy;
 }
 
-/** Exactly `Error('Unauthorized')`: not a subclass, no other message, nothing attached. */
-function expectExactlyUnauthorized(error: unknown): void {
-  expect(error).toBeInstanceOf(Error);
-  expect(Object.getPrototypeOf(error)).toBe(Error.prototype);
-  expect((error as Error).name).toBe('Error');
-  expect((error as Error).message).toBe('Unauthorized');
-  expect(Object.keys(error as Error)).toEqual([]);
+/** Exactly a stage-wide Deny: no Allow anywhere, no context, no usage identifier. */
+function expectExactlyDenied(policy: unknown): void {
+  expect(policy).toEqual({
+    principalId: 'unauthorized',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Deny',
+          Resource: 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/test/*/*',
+        },
+      ],
+    },
+  });
 }
 
 async function expectRejected(authorization: string | undefined): Promise<void> {
-  expectExactlyUnauthorized(await rejection(authorization));
+  expectExactlyDenied(await rejection(authorization));
+  expect(metricRecords(output, AUTHORIZER_METRICS.unexpectedFailures)).toEqual([]);
 }
 
 /** The reasons the handler logged for its refusals since the last clear. */

@@ -1,9 +1,16 @@
 import { createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { FetchError, JwksValidationError } from 'aws-jwt-verify/error';
 import type { Jwk } from 'aws-jwt-verify/jwk';
 import type * as AuthorizerModule from '../../functions/authorizer/index';
-import { authorizerEvent, lambdaContext } from '../support/events';
-import { captureOutput, type OutputCapture } from './support/output';
+import { createRequestAuthorizer, type TokenVerifier } from '../../functions/shared/auth/authorizer';
+import { isAdmin } from '../../functions/shared/caller';
+import { AUTHORIZER_METRICS, METRIC_NAMESPACES } from '../../functions/shared/contracts';
+import { callerFrom } from '../../functions/shared/http/request';
+import { apiEvent, authorizerEvent, lambdaContext } from '../support/events';
+import { captureOutput, metricRecords, type OutputCapture } from './support/output';
 
 const REGION = 'us-east-1';
 const USER_POOL_ID = `${REGION}_TestPool1`;
@@ -30,6 +37,7 @@ function idTokenClaims(overrides: Record<string, unknown> = {}): Record<string, 
   return {
     sub: 'a1b2c3d4-0000-4000-8000-000000000001',
     email: 'ada@example.com',
+    email_verified: true,
     'cognito:groups': ['admins', 'staff'],
     'cognito:username': 'ada',
     iss: `https://cognito-idp.${REGION}.amazonaws.com/${USER_POOL_ID}`,
@@ -64,15 +72,33 @@ function authorize(headers: Record<string, string>, methodArn?: string): Promise
   return authorizer.handler(authorizerEvent({ headers, methodArn }), lambdaContext('authorizer'));
 }
 
+const STAGE_WIDE = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/test/*/*';
+
+/**
+ * A refusal is a Deny policy for the whole stage (API Gateway's ACCESS_DENIED, a 401 in this API),
+ * not a thrown error: a thrown refusal is a Lambda error, and anyone could raise the authorizer's
+ * alarms with junk tokens. No context and no usage identifier: nothing of the request reaches the API.
+ */
+function expectDenied(result: APIGatewayAuthorizerResult, resource = STAGE_WIDE): void {
+  expect(result).toEqual({
+    principalId: 'unauthorized',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: resource }],
+    },
+  });
+}
+
 async function expectUnauthorized(headers: Record<string, string>): Promise<void> {
-  const outcome = await authorize(headers).then(
-    () => 'allowed',
-    (error: unknown) => error
-  );
-  // Exactly this error: API Gateway maps the message 'Unauthorized' to a 401; anything else is a 500.
-  expect(outcome).toBeInstanceOf(Error);
-  expect(outcome).toEqual(new Error('Unauthorized'));
-  expect((outcome as Error).name).toBe('Error');
+  expectDenied(await authorize(headers));
+  // Refusals are counted nowhere: only unexpected failures publish a metric.
+  expect(metricRecords(output, AUTHORIZER_METRICS.unexpectedFailures)).toEqual([]);
+}
+
+/** The caller the API's handlers would see for this authorizer answer. */
+function callerSeenByApi(result: APIGatewayAuthorizerResult) {
+  const event = apiEvent({ method: 'GET', resource: '/v1/users' });
+  return callerFrom({ ...event, requestContext: { ...event.requestContext, authorizer: result.context } });
 }
 
 describe('authorizer', () => {
@@ -97,7 +123,7 @@ describe('authorizer', () => {
       context: {
         sub: 'a1b2c3d4-0000-4000-8000-000000000001',
         email: 'ada@example.com',
-        groups: 'admins,staff',
+        groups: '["admins","staff"]',
       },
       usageIdentifierKey: API_KEY,
     });
@@ -120,7 +146,57 @@ describe('authorizer', () => {
 
     const result = await authorize({ Authorization: `Bearer ${signJwt(claims)}`, 'x-api-key': API_KEY });
 
-    expect(result.context).toEqual({ sub: claims.sub, email: '', groups: '' });
+    expect(result.context).toEqual({ sub: claims.sub, email: '', groups: '[]' });
+  });
+
+  it('passes a group whose name holds a comma as one group, so "support,admins" is no admin', async () => {
+    const claims = idTokenClaims({ 'cognito:groups': ['support,admins'] });
+
+    const result = await authorize({ Authorization: `Bearer ${signJwt(claims)}`, 'x-api-key': API_KEY });
+
+    expect(result.context?.groups).toBe('["support,admins"]');
+    const caller = callerSeenByApi(result);
+    expect(caller.groups).toEqual(['support,admins']);
+    expect(isAdmin(caller)).toBe(false);
+  });
+
+  it.each([
+    ['non-string entries', ['admins', 42, null, { name: 'admins' }, ['admins']], '["admins"]'],
+    ['a string instead of a list', 'admins', '[]'],
+    ['an object', { 0: 'admins' }, '[]'],
+  ])('ignores non-string group claims: %s', async (_, groupsClaim, expected) => {
+    const claims = idTokenClaims({ 'cognito:groups': groupsClaim });
+
+    const result = await authorize({ Authorization: `Bearer ${signJwt(claims)}`, 'x-api-key': API_KEY });
+
+    expect(result.context?.groups).toBe(expected);
+  });
+
+  it.each([
+    ['email_verified false', { email_verified: false }, ''],
+    ['email_verified absent', { email_verified: undefined }, ''],
+    ["email_verified 'false'", { email_verified: 'false' }, ''],
+    ["email_verified 'true' (federated identities)", { email_verified: 'true' }, 'ada@example.com'],
+    ['email_verified true', { email_verified: true }, 'ada@example.com'],
+  ])('passes the e-mail only when verified: %s', async (_, overrides, expected) => {
+    const claims = idTokenClaims(overrides);
+
+    const result = await authorize({ Authorization: `Bearer ${signJwt(claims)}`, 'x-api-key': API_KEY });
+
+    expect(result.context?.email).toBe(expected);
+  });
+
+  it.each([
+    ['not an ARN', 'not-an-arn'],
+    ['no stage', 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234'],
+    ['an empty string', ''],
+  ])('never allows an unparseable methodArn (%s), even with a valid token', async (_, methodArn) => {
+    const result = await authorize(
+      { Authorization: `Bearer ${signJwt(idTokenClaims())}`, 'x-api-key': API_KEY },
+      methodArn
+    );
+
+    expectDenied(result, '*');
   });
 
   it('derives the stage-wide resource from any method ARN', async () => {
@@ -178,7 +254,7 @@ describe('authorizer', () => {
         return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
       },
     ],
-  ])('refuses %s with Unauthorized', async (_, reason, token) => {
+  ])('refuses %s with a Deny policy', async (_, reason, token) => {
     output.clear();
 
     await expectUnauthorized({ Authorization: `Bearer ${token()}`, 'x-api-key': API_KEY });
@@ -225,5 +301,64 @@ describe('authorizer', () => {
     const logged = JSON.stringify(output.records());
     expect(logged).toContain('Request not authorized');
     expect(logged).not.toContain(token.split('.')[2]);
+  });
+});
+
+describe('authorizer failures that are not the caller’s doing', () => {
+  const logger = new Logger({ serviceName: 'authorizer-failures' });
+  const metrics = new Metrics({ namespace: METRIC_NAMESPACES.authorizer, serviceName: 'api-service' });
+  const headers = { Authorization: 'Bearer a.b.c', 'x-api-key': API_KEY };
+
+  function failingAuthorizer(error: Error) {
+    const verifier: TokenVerifier = { verify: () => Promise.reject(error) };
+    return createRequestAuthorizer(verifier, logger, metrics);
+  }
+
+  it.each([
+    ['the JWKS cannot be fetched', new FetchError('https://cognito-idp/jwks.json', 'timeout')],
+    ['the JWKS is not a JWKS', new JwksValidationError('JWKS does not have keys')],
+    ['the authorizer crashes', new TypeError("Cannot read properties of undefined (reading 'sub')")],
+  ])('throws (API Gateway answers 500) and counts one UnexpectedFailures when %s', async (_, error) => {
+    output.clear();
+
+    const outcome = await failingAuthorizer(error)(
+      authorizerEvent({ headers }),
+      lambdaContext('authorizer')
+    ).then(
+      () => 'allowed or denied',
+      (thrown: unknown) => thrown
+    );
+
+    // Any message but 'Unauthorized' is API Gateway's 500 (AUTHORIZER_FAILURE): clients retry.
+    expect(outcome).toEqual(new Error('Authorizer failure'));
+    const [metric, ...more] = metricRecords(output, AUTHORIZER_METRICS.unexpectedFailures);
+    expect(more).toEqual([]);
+    expect(metric).toMatchObject({
+      [AUTHORIZER_METRICS.unexpectedFailures]: 1,
+      service: 'api-service',
+      _aws: {
+        CloudWatchMetrics: [
+          expect.objectContaining({
+            Namespace: METRIC_NAMESPACES.authorizer,
+            Dimensions: [['service']],
+            Metrics: [{ Name: AUTHORIZER_METRICS.unexpectedFailures, Unit: 'Count' }],
+          }),
+        ],
+      },
+    });
+  });
+
+  it('denies a request without a token before asking the verifier, counting nothing', async () => {
+    output.clear();
+    const verifier: TokenVerifier = { verify: () => Promise.reject(new FetchError('x', 'y')) };
+    const refusing = createRequestAuthorizer(verifier, logger, metrics);
+
+    // No token at all: refused before the verifier (and its JWKS) is ever asked.
+    const result = await refusing(authorizerEvent({ headers: { 'x-api-key': API_KEY } }));
+
+    expect(result.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: STAGE_WIDE },
+    ]);
+    expect(metricRecords(output, AUTHORIZER_METRICS.unexpectedFailures)).toEqual([]);
   });
 });

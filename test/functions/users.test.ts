@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { User } from '../../functions/shared/users/model';
 import { TABLE_SCHEMA } from '../../functions/shared/table-schema';
-import type { TestCaller } from '../support/events';
+import { apiEvent, lambdaContext, type TestCaller } from '../support/events';
 import { createTestTable, type TestTable, useTableFromHandlers } from '../support/table';
 import { invoke, type ErrorBody, type ProxyHandler, type Response } from './support/http';
 import { captureOutput, metricRecords, type OutputCapture } from './support/output';
@@ -126,11 +126,37 @@ describe('POST /v1/users', () => {
     expect(response.body.message).toContain(`${field}:`);
   });
 
-  it('answers 400 when the token carried no email', async () => {
-    const response = await register<ErrorBody>({ sub: `user-${randomUUID()}`, email: '' });
+  // The authorizer passes the e-mail only when `email_verified` is true (test/functions/authorizer.test.ts),
+  // so an unverified or missing address arrives as ''.
+  it('answers 403 and stores nothing when the token carries no verified e-mail', async () => {
+    const caller = { sub: `user-${randomUUID()}`, email: '' };
 
-    expect(response.status).toBe(400);
-    expect(response.body.message).toContain('email:');
+    const response = await register<ErrorBody>(caller);
+
+    expect([response.status, response.body.error]).toEqual([403, 'forbidden']);
+    expect(response.body.message).toMatch(/no verified e-mail address/);
+    expect(await storedProfile(caller.sub)).toBeUndefined();
+    expect(metricRecords(output, 'NewRegistrations')).toEqual([]);
+  });
+
+  it('refuses an unverified e-mail before reading the body (403, not 400)', async () => {
+    const response = await register<ErrorBody>({ sub: `user-${randomUUID()}`, email: '' }, { givenName: '' });
+
+    expect(response.status).toBe(403);
+  });
+
+  it('answers 401 to a request whose authorizer context is null, writing nothing', async () => {
+    const sub = `user-${randomUUID()}`;
+    const event = apiEvent({ method: 'POST', resource: USERS, caller: { sub }, body: profile });
+
+    const result = await users(
+      { ...event, requestContext: { ...event.requestContext, authorizer: null } },
+      lambdaContext()
+    );
+
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(result.body)).toMatchObject({ error: 'unauthorized' });
+    expect(await storedProfile(sub)).toBeUndefined();
   });
 
   it('answers 400 invalid_json, 413 and 401 before touching the table', async () => {
@@ -227,6 +253,28 @@ describe('/v1/users/{userId}', () => {
 });
 
 describe('GET /v1/users', () => {
+  it('is no admin business of a member of a group named "support,admins"', async () => {
+    const lookalike: TestCaller = { sub: `user-${randomUUID()}`, groups: ['support,admins'] };
+
+    const response = await invoke<ErrorBody>(users, { method: 'GET', resource: USERS, caller: lookalike });
+
+    expect([response.status, response.body.error]).toEqual([403, 'forbidden']);
+  });
+
+  it('ignores groups that are not a JSON array of strings (the old comma-joined form included)', async () => {
+    for (const groups of ['admins', 'support,admins', '{"0":"admins"}', '[1,{"admins":true}]', '"admins"']) {
+      const event = apiEvent({ method: 'GET', resource: USERS, caller: admin });
+      const authorizer = { ...event.requestContext.authorizer, groups };
+
+      const result = await users(
+        { ...event, requestContext: { ...event.requestContext, authorizer } },
+        lambdaContext()
+      );
+
+      expect([groups, result.statusCode]).toEqual([groups, 403]);
+    }
+  });
+
   it('is for admins only', async () => {
     const response = await invoke(users, { method: 'GET', resource: USERS, caller: newUser() });
 

@@ -854,7 +854,8 @@ describe('REST API', () => {
       ['DEFAULT_4XX', /^\{"error": "request_rejected", "message": \$context\.error\.messageString\}$/],
       ['DEFAULT_5XX', /^\{"error": "internal_error", "message": "Internal server error"\}$/],
       ['UNAUTHORIZED', /^\{"error": "unauthorized", /],
-      ['ACCESS_DENIED', /^\{"error": "forbidden", /],
+      // The authorizer's Deny (refused credentials) stays the 401 clients refresh their token on.
+      ['ACCESS_DENIED', /^\{"error": "unauthorized", "message": "Unauthorized"\}$/],
       ['BAD_REQUEST_BODY', /^\{"error": "invalid_body", "message": ".*validationErrorString.*"\}$/],
     ];
     for (const [type, body] of expected) {
@@ -867,6 +868,10 @@ describe('REST API', () => {
         ResponseTemplates: { 'application/json': Match.stringLikeRegexp(body.source) },
       });
     }
+    templates[env].hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      StatusCode: '401',
+    });
   });
 });
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { groupsContext } from '../../functions/shared/auth/authorizer';
 
-/** Who the authorizer says is calling; `groups` as a list, joined like the authorizer does. */
+/** Who the authorizer says is calling; `groups` as a list, encoded like the authorizer does. */
 export interface TestCaller {
   readonly sub: string;
   readonly email?: string;
@@ -50,7 +51,7 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEvent {
             principalId: caller.sub,
             sub: caller.sub,
             email: caller.email ?? `${caller.sub}@example.com`,
-            groups: (caller.groups ?? []).join(','),
+            groups: groupsContext(caller.groups ?? []),
             integrationLatency: 12,
           }
         : undefined,

@@ -47,7 +47,12 @@ function apiEvent(method: string, resource: string, sub: string, extra: Partial<
     isBase64Encoded: false,
     requestContext: {
       requestId: randomUUID(),
-      authorizer: { sub, email: `${sub}@example.com`, groups: sub === ADMIN ? 'admins' : '' },
+      // Groups as the authorizer encodes them: a JSON array of strings.
+      authorizer: {
+        sub,
+        email: `${sub}@example.com`,
+        groups: JSON.stringify(sub === ADMIN ? ['admins'] : []),
+      },
     },
     ...extra,
   } as unknown as APIGatewayProxyEvent;

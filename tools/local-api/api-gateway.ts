@@ -504,6 +504,12 @@ export function renderTemplate(template: string, values: TemplateValues): string
 
 const DEFAULT_TEMPLATE = '{"message":$context.error.messageString}';
 
+/** The status API Gateway answers for an error: the stack's override for its type, else its own. */
+export function gatewayResponseStatus(type: GatewayErrorType): number {
+  const override = GATEWAY_RESPONSES.find((response) => response.type === type)?.statusCode;
+  return override === undefined ? GATEWAY_ERRORS[type].statusCode : Number(override);
+}
+
 /** The body template API Gateway uses for an error: its own type, else DEFAULT_4XX/5XX, else its default. */
 export function gatewayResponseTemplate(type: GatewayErrorType): string {
   const statusCode = GATEWAY_ERRORS[type].statusCode;

@@ -21,6 +21,7 @@ import {
   type GatewayErrorType,
   type GatewayIdentity,
   type GatewayRequest,
+  gatewayResponseStatus,
   gatewayResponseTemplate,
   headerValue,
   methodArn,
@@ -231,7 +232,7 @@ export async function startDevServer(props: DevServerProps): Promise<DevServer> 
     };
     if (corsOrigins[0] !== undefined) headers['Access-Control-Allow-Origin'] = corsOrigins[0];
     return {
-      statusCode: error.statusCode,
+      statusCode: gatewayResponseStatus(type),
       headers,
       body: Buffer.from(body),
     };

@@ -15,24 +15,32 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The caller the REQUEST authorizer established (`{ sub, email, groups }`, groups comma-separated).
- * Without it the request did not pass the authorizer (a misconfigured route), so it is refused
- * here too: defence in depth rather than trusting the wiring.
+ * The caller the REQUEST authorizer established (`{ sub, email, groups }`, groups a JSON array of
+ * strings). Without it the request did not pass the authorizer (a misconfigured route), so it is
+ * refused here too: defence in depth rather than trusting the wiring. Groups that are not a JSON
+ * array of strings count as none: a comma in a group name is part of that name, never a separator.
  */
 export function callerFrom(event: APIGatewayProxyEvent): Caller {
   const context: unknown = event.requestContext.authorizer;
   if (!isRecord(context) || typeof context.sub !== 'string' || !isWellFormedId(context.sub)) {
     throw new UnauthorizedError();
   }
-  const groups = typeof context.groups === 'string' ? context.groups : '';
   return {
     userId: context.sub,
     email: typeof context.email === 'string' ? context.email : '',
-    groups: groups
-      .split(',')
-      .map((group) => group.trim())
-      .filter((group) => group !== ''),
+    groups: parseGroups(context.groups),
   };
+}
+
+function parseGroups(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value) as unknown;
+  } catch {
+    return [];
+  }
+  return Array.isArray(parsed) ? parsed.filter((group): group is string => typeof group === 'string') : [];
 }
 
 /** What a route handler gets: the caller, the path parameters and typed access to the rest. */

@@ -1,5 +1,5 @@
 import { type Caller, isAdmin } from '../caller';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { isWellFormedId } from '../ids';
 import { type Page, type PageRequest } from '../pagination';
 import { parseWith } from '../validation';
@@ -17,12 +17,19 @@ export class UserService {
     private readonly now: () => Date = () => new Date()
   ) {}
 
-  /** Creates the caller's own profile; the email is the one their sign-in token vouches for. */
+  /**
+   * Creates the caller's own profile; the email is the one their sign-in token vouches for. A token
+   * without a verified e-mail (`email_verified` false, or no email claim: the authorizer passes
+   * only verified addresses) is refused with 403 before the body is read, and nothing is stored:
+   * an unverified address may belong to someone else.
+   */
   async register(caller: Caller, input: unknown): Promise<User> {
-    const profile = parseWith(userProfileSchema, input);
     if (caller.email === '') {
-      throw new ValidationError('email: the sign-in token carries no email address');
+      throw new ForbiddenError(
+        'email: your sign-in token carries no verified e-mail address; verify it, then sign in again'
+      );
     }
+    const profile = parseWith(userProfileSchema, input);
     const timestamp = this.now().toISOString();
     const user: User = {
       userId: caller.userId,
