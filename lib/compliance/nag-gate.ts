@@ -4,9 +4,13 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
 import { type CloudAssembly, VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { acknowledgeAppWideDecisions, ControlTowerChecks } from './control-tower';
 
 /**
- * The cdk-nag synth gate: the AwsSolutions and Serverless packs.
+ * The synth gate: cdk-nag's AwsSolutions and Serverless packs, and the AWS Control Tower proactive
+ * controls (cfn-guard, lib/compliance/control-tower.ts) as a second, independent pack. Call it
+ * once the app's construct tree is complete: it also acknowledges the Control Tower findings the
+ * design accepts app-wide, on each resource they apply to.
  *
  * cdk-nag 3 runs as a policy-validation plugin on the App, which walks the whole construct tree,
  * stacks inside Stages included (a v2 Aspect on the App never reached them). Any unacknowledged
@@ -16,7 +20,12 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
  * proves the real wiring.
  */
 export function addNagGate(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  acknowledgeAppWideDecisions(app);
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    new ServerlessChecks(app),
+    new ControlTowerChecks()
+  );
 }
 
 /**
@@ -107,7 +116,7 @@ export function enforceValidationReport(assembly: CloudAssembly): string[] {
     );
   if (findings.length > 0) {
     process.stderr.write(
-      `cdk-nag gate: ${findings.length} unacknowledged finding(s); fix them or acknowledge each on its ` +
+      `Synth gate (cdk-nag, Control Tower): ${findings.length} unacknowledged finding(s); fix them or acknowledge each on its ` +
         `resource with Validations.of(resource).acknowledge({ id, reason }):\n  ${findings.join('\n  ')}\n`
     );
     process.exitCode = 1;

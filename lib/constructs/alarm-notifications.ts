@@ -10,8 +10,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SERVICE_NAMES } from '../config';
+import { denyGrantsExceptForAwsResources } from './key-policy';
 import { AppFunction, type FunctionConfig } from './app-function';
 import { keepParentLogicalIds, nodeUniqueIdWithoutGroups } from './logical-ids';
+import { controlTowerRule } from '../config/rule-packs';
 
 /** Display name of the alarm topic (the sender name of its e-mails). */
 export const ALARM_TOPIC_DISPLAY_NAME = 'System Alarms';
@@ -80,6 +82,12 @@ export class AlarmNotifications extends Construct {
           'This queue is itself the last stop of failed alarm notifications: nothing consumes it, messages ' +
           `stay ${NOTIFICATION_DLQ_RETENTION.toDays()} days for an operator, and the ` +
           'AlarmNotifications-DLQ-Not-Empty alarm fires on the first.',
+      },
+      {
+        id: controlTowerRule('sqs_dlq_check'),
+        reason:
+          'This queue is itself the dead-letter queue of the alarm notifications; a dead-letter queue of ' +
+          'its own would only move undelivered notifications one queue further.',
       }
     );
     // Deliveries SNS gives up on are kept in the dead-letter queue, not dropped.
@@ -112,6 +120,7 @@ export class AlarmNotifications extends Construct {
         resources: ['*'],
       })
     );
+    denyGrantsExceptForAwsResources(key);
     return key;
   }
 

@@ -10,8 +10,44 @@ import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { type FunctionConfig } from './app-function';
 import { CanaryUser } from './canary-user';
+import { controlTowerRule } from '../config/rule-packs';
 
 /** The newest Node.js Synthetics runtime of the installed aws-cdk-lib (Node.js 22, SDK v3 included). */
+/**
+ * Control Tower controls that fit long-lived data, not a canary's short-lived run artifacts
+ * (screenshots, HAR files, logs of synthetic requests by a test user, never customer data).
+ */
+const CANARY_ARTIFACTS_CONTROL_TOWER_FINDINGS = [
+  {
+    id: controlTowerRule('s3_bucket_default_encryption_kms_check'),
+    reason:
+      'SSE-S3 encrypts the canary run artifacts at rest; a customer key would add a key-policy grant ' +
+      'for the Synthetics role and cost, and protect nothing a test run produces.',
+  },
+  {
+    id: controlTowerRule('s3_bucket_logging_enabled_check'),
+    reason:
+      "Only the canary's own role writes here; CloudTrail records access to the bucket, so server " +
+      'access logs would add a log bucket and no information.',
+  },
+  {
+    id: controlTowerRule('s3_bucket_versioning_enabled_check'),
+    reason:
+      'Each canary run writes new keys and never overwrites one; versions would only keep expired artifacts.',
+  },
+  {
+    id: controlTowerRule('s3_bucket_object_lock_enabled_check'),
+    reason:
+      'Object Lock would stop the lifecycle rule from expiring canary run artifacts; no retention ' +
+      'obligation applies to them.',
+  },
+  {
+    id: controlTowerRule('s3_event_notifications_enabled_check'),
+    reason:
+      'Nothing consumes the artifacts as they arrive: the canary reports through CloudWatch metrics and alarms.',
+  },
+];
+
 export const CANARY_RUNTIME = synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0;
 /** The canary's source: checks.ts over a thin handler, bundled into the template at synth. */
 export const CANARY_ENTRY = path.join(__dirname, '..', '..', 'canaries', 'api', 'index.ts');
@@ -112,12 +148,15 @@ export class ApiCanary extends Construct {
       // Like every stateful resource; in dev, deleting the stack needs the bucket emptied first.
       removalPolicy,
     });
-    Validations.of(this.artifactsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        "Only the canary's own role writes run artifacts (logs, HAR files) here, and they expire after " +
-        `${CANARY_ARTIFACTS_EXPIRATION.toDays()} days; CloudTrail records access to the bucket.`,
-    });
+    Validations.of(this.artifactsBucket).acknowledge(
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          "Only the canary's own role writes run artifacts (logs, HAR files) here, and they expire after " +
+          `${CANARY_ARTIFACTS_EXPIRATION.toDays()} days; CloudTrail records access to the bucket.`,
+      },
+      ...CANARY_ARTIFACTS_CONTROL_TOWER_FINDINGS
+    );
 
     this.userSecret = new secretsmanager.Secret(this, 'UserSecret', {
       description: `Sign-in of the ${environmentName} API canary's Cognito user`,

@@ -5,6 +5,7 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { controlTowerRule } from '../config/rule-packs';
 
 /** Callers (API Gateway, the authorizer, event sources) invoke this alias, never `$LATEST`. */
 export const LIVE_ALIAS_NAME = 'live';
@@ -169,7 +170,7 @@ export class CanaryDeployment<Name extends string> extends Construct {
   }
 
   private guardAlarm(id: string, spec: GuardAlarmSpec): cloudwatch.Alarm {
-    return new cloudwatch.Alarm(this, id, {
+    const alarm = new cloudwatch.Alarm(this, id, {
       alarmName: `${this.environmentName}-DeployGuard-${spec.name}`,
       alarmDescription: spec.description,
       metric: spec.metric,
@@ -182,6 +183,13 @@ export class CanaryDeployment<Name extends string> extends Construct {
       // that has not run yet).
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    Validations.of(alarm).acknowledge({
+      id: controlTowerRule('cloudwatch_alarm_action_check'),
+      reason:
+        'A deploy guard: CodeDeploy reads its state and rolls the deployment back; it pages nobody by ' +
+        'design (the Monitoring stack owns the notifying alarms on the same metrics).',
+    });
+    return alarm;
   }
 }
 

@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { keepParentLogicalIds, nodeUniqueIdWithoutGroups } from './logical-ids';
+import { controlTowerRule } from '../config/rule-packs';
 
 /** Receives of a message before it moves to the dead-letter queue. */
 export const ORDER_EVENTS_MAX_RECEIVES = 3;
@@ -46,13 +47,14 @@ export class OrderEvents extends Construct {
       visibilityTimeout: ORDER_EVENTS_VISIBILITY_TIMEOUT,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: ORDER_EVENTS_MAX_RECEIVES },
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This is the dead-letter queue of OrderEventsQueue: nothing consumes it, its messages stay ' +
-        `${ORDER_EVENTS_DLQ_RETENTION.toDays()} days for inspection and redrive, and the ` +
-        'OrderEvents-DLQ-Not-Empty alarm fires on the first one.',
-    });
+    const dlqReason =
+      'This is the dead-letter queue of OrderEventsQueue: nothing consumes it, its messages stay ' +
+      `${ORDER_EVENTS_DLQ_RETENTION.toDays()} days for inspection and redrive, and the ` +
+      'OrderEvents-DLQ-Not-Empty alarm fires on the first one.';
+    Validations.of(this.deadLetterQueue).acknowledge(
+      { id: 'Serverless-SQSRedrivePolicy', reason: dlqReason },
+      { id: controlTowerRule('sqs_dlq_check'), reason: dlqReason }
+    );
   }
 
   /** Feeds the queue to `consumer` (a function's alias, for safe deployments): one consumer only. */

@@ -18,6 +18,7 @@ import {
   POSTGRES_PORT,
 } from '../config';
 import { keepParentLogicalIds } from './logical-ids';
+import { controlTowerRule } from '../config/rule-packs';
 
 /** A currently supported PostgreSQL major; minor upgrades are applied by RDS in the maintenance window. */
 export const POSTGRES_ENGINE = rds.DatabaseInstanceEngine.postgres({
@@ -33,6 +34,11 @@ const LOG_RETENTION_FUNCTION_ID = 'LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a'
 /** Why the engine's default port stays (AwsSolutions-RDS11, AwsSolutions-AEC5). */
 export const DEFAULT_PORT_REASON =
   'The seed design keeps the engine default port; access is limited by security groups in isolated subnets.';
+
+/** The server log and the major-version upgrade log (CT.RDS.PR.14 wants both for PostgreSQL). */
+const POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'];
+/** The backup retention below which AWS Control Tower (CT.RDS.PR.8) flags an instance. */
+const CONTROL_TOWER_MIN_BACKUP_DAYS = 7;
 
 export interface PostgresDatabaseProps {
   /** Both instances and the rotation function sit in its isolated subnets. */
@@ -96,6 +102,8 @@ export class PostgresDatabase extends Construct {
         log_min_duration_statement: String(DATABASE_SLOW_STATEMENT_MS),
         log_checkpoints: 'on',
         log_lock_waits: 'on',
+        // Clients must use TLS.
+        'rds.force_ssl': '1',
       },
     });
 
@@ -120,6 +128,10 @@ export class PostgresDatabase extends Construct {
       databaseName: DATABASE_NAME,
       port: POSTGRES_PORT,
       parameterGroup,
+      // CDK omits PubliclyAccessible when a subnet group is passed, and the VPC has an internet
+      // gateway: say it.
+      publiclyAccessible: false,
+      iamAuthentication: true,
       allocatedStorage: settings.allocatedStorageGiB,
       maxAllocatedStorage: settings.maxAllocatedStorageGiB,
       storageType: rds.StorageType.GP3,
@@ -134,14 +146,23 @@ export class PostgresDatabase extends Construct {
       monitoringRole,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: props.encryptionKey,
-      cloudwatchLogsExports: ['postgresql'],
+      cloudwatchLogsExports: POSTGRES_LOG_EXPORTS,
       cloudwatchLogsRetention: DATABASE_LOG_RETENTION,
       deletionProtection: props.deletionProtection,
       deleteAutomatedBackups: !props.snapshotOnDelete,
       // RDS supports SNAPSHOT; the other resources follow the environment's policy.
       removalPolicy: props.snapshotOnDelete ? RemovalPolicy.SNAPSHOT : props.removalPolicy,
     });
-    Validations.of(this.primary).acknowledge({ id: 'AwsSolutions-RDS11', reason: DEFAULT_PORT_REASON });
+    Validations.of(this.primary).acknowledge(
+      { id: 'AwsSolutions-RDS11', reason: DEFAULT_PORT_REASON },
+      { id: controlTowerRule('rds_instance_no_default_ports_check'), reason: DEFAULT_PORT_REASON }
+    );
+    if (settings.backupRetention.toDays() < CONTROL_TOWER_MIN_BACKUP_DAYS) {
+      Validations.of(this.primary).acknowledge({
+        id: controlTowerRule('rds_instance_backup_enabled_check'),
+        reason: `${props.environmentName} keeps ${settings.backupRetention.toDays()} day(s) of backups by design (cost); staging and prod keep ${CONTROL_TOWER_MIN_BACKUP_DAYS} or more.`,
+      });
+    }
     this.acknowledgeLogRetentionFunction();
 
     this.addRotation(props);
@@ -159,6 +180,8 @@ export class PostgresDatabase extends Construct {
       monitoringRole,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: props.encryptionKey,
+      cloudwatchLogsExports: POSTGRES_LOG_EXPORTS,
+      cloudwatchLogsRetention: DATABASE_LOG_RETENTION,
       deletionProtection: props.deletionProtection,
       // A replica cannot take a final snapshot; the primary holds the data.
       removalPolicy: props.removalPolicy,
@@ -176,20 +199,22 @@ export class PostgresDatabase extends Construct {
     );
     const instances = [this.primary, this.readReplica];
     if (!settings.multiAz) {
-      for (const instance of instances) {
-        Validations.of(instance).acknowledge({
-          id: 'AwsSolutions-RDS3',
-          reason: `Single-AZ by design in ${props.environmentName} to save cost; staging and prod run Multi-AZ.`,
-        });
-      }
+      const reason = `Single-AZ by design in ${props.environmentName} to save cost; staging and prod run Multi-AZ.`;
+      for (const instance of instances)
+        Validations.of(instance).acknowledge({ id: 'AwsSolutions-RDS3', reason });
+      Validations.of(this.primary).acknowledge({
+        id: controlTowerRule('rds_instance_multi_az_support_check'),
+        reason,
+      });
     }
     if (!props.deletionProtection) {
-      for (const instance of instances) {
-        Validations.of(instance).acknowledge({
-          id: 'AwsSolutions-RDS10',
-          reason: `${props.environmentName} is destroyable by design; prod enables deletion protection.`,
-        });
-      }
+      const reason = `${props.environmentName} is destroyable by design; prod enables deletion protection.`;
+      for (const instance of instances)
+        Validations.of(instance).acknowledge({ id: 'AwsSolutions-RDS10', reason });
+      Validations.of(this.primary).acknowledge({
+        id: controlTowerRule('rds_instance_deletion_protection_enabled_check'),
+        reason,
+      });
     }
   }
 

@@ -17,6 +17,7 @@ import {
 } from '../config';
 import { keepParentLogicalIds } from './logical-ids';
 import { DEFAULT_PORT_REASON } from './postgres-database';
+import { controlTowerRule } from '../config/rule-packs';
 
 /** Automatic failover and Multi-AZ need a replica; a replication group holds at most 5 replicas. */
 const MIN_NODES = 2;
@@ -126,9 +127,14 @@ export class RedisCache extends Construct {
     this.replicationGroup.applyRemovalPolicy(
       props.snapshotOnDelete ? RemovalPolicy.SNAPSHOT : props.removalPolicy
     );
-    Validations.of(this.replicationGroup).acknowledge({
-      id: 'AwsSolutions-AEC5',
-      reason: DEFAULT_PORT_REASON,
-    });
+    Validations.of(this.replicationGroup).acknowledge(
+      { id: 'AwsSolutions-AEC5', reason: DEFAULT_PORT_REASON },
+      {
+        id: controlTowerRule('elasticache_repl_grp_rbac_auth_enabled_check'),
+        reason:
+          'Redis AUTH with a generated token from Secrets Manager over TLS, in isolated subnets behind a ' +
+          'security group; no application uses the cache yet, so RBAC users have no one to distinguish.',
+      }
+    );
   }
 }

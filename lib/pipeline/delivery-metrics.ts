@@ -21,6 +21,7 @@ import {
 import { DELIVERY_METRICS_TABLE_SCHEMA } from '../../functions/shared/delivery-metrics/table-schema';
 import { SERVICE_NAMES } from '../config';
 import { AppFunction, type FunctionConfig } from '../constructs/app-function';
+import { controlTowerRule } from '../config/rule-packs';
 
 /** Powertools service name of the function: the `service` dimension of its metrics. */
 export const DELIVERY_METRICS_SERVICE_NAME = SERVICE_NAMES.deliveryMetrics;
@@ -99,6 +100,12 @@ export class DeliveryMetrics extends Construct {
         reason:
           'This queue is itself the last stop of pipeline events the function failed on: nothing consumes ' +
           `it, messages stay ${DELIVERY_METRICS_DLQ_RETENTION.toDays()} days for an operator to redrive.`,
+      },
+      {
+        id: controlTowerRule('sqs_dlq_check'),
+        reason:
+          'This queue is itself the dead-letter queue of the delivery metrics; a dead-letter queue of its ' +
+          'own would only move the failed events one queue further.',
       }
     );
 

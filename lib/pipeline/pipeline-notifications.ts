@@ -5,6 +5,7 @@ import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { denyGrantsExceptForAwsResources } from '../constructs/key-policy';
 
 /** What the operator hears about: a decision to make, and how each execution ended. */
 export const PIPELINE_NOTIFICATION_EVENTS: readonly codepipeline.PipelineNotificationEvents[] = [
@@ -44,6 +45,7 @@ export class PipelineNotifications extends Construct {
       description: 'Encrypts the pipeline notifications SNS topic',
       enableKeyRotation: true,
     });
+    denyGrantsExceptForAwsResources(this.key);
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: PIPELINE_TOPIC_DISPLAY_NAME,
       masterKey: this.key,

@@ -17,7 +17,7 @@ import {
 import { AppStage } from '../../stages/app-stage';
 import { DeliveryMetrics } from './delivery-metrics';
 import { integrationTestsStep } from './integration-tests-step';
-import { acknowledgePipelineFindings } from './pipeline-nag';
+import { acknowledgePipelineFindings, hardenArtifactStore } from './pipeline-nag';
 import { PipelineNotifications } from './pipeline-notifications';
 import { nameStepRole } from './step-role-name';
 import { synthStep } from './synth-step';
@@ -126,6 +126,7 @@ export class PipelineStack extends Stack {
     this.pipeline.buildPipeline();
     for (const [step, roleName] of namedRoles) nameStepRole(step, roleName);
     acknowledgePipelineFindings(this.pipeline);
+    hardenArtifactStore(this.pipeline);
     this.notifications = new PipelineNotifications(this, 'PipelineNotifications', {
       pipeline: this.pipeline.pipeline,
       email: pipelineConfig.notificationEmail,

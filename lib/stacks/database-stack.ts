@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { type Construct } from 'constructs';
+import { denyGrantsExceptForAwsResources } from '../constructs/key-policy';
 import { PostgresDatabase } from '../constructs/postgres-database';
 import { RedisCache } from '../constructs/redis-cache';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack';
@@ -38,6 +39,7 @@ export class DatabaseStack extends EnvironmentStack {
       enableKeyRotation: true,
       removalPolicy: config.removalPolicy,
     });
+    denyGrantsExceptForAwsResources(this.encryptionKey);
 
     const postgres = new PostgresDatabase(this, 'Postgres', {
       vpc,

@@ -62,7 +62,14 @@ export class NetworkingStack extends EnvironmentStack {
       enableDnsHostnames: true,
       enableDnsSupport: true,
       subnetConfiguration: [
-        { name: SUBNET_NAMES.public, subnetType: ec2.SubnetType.PUBLIC, cidrMask: SUBNET_CIDR_MASK },
+        {
+          name: SUBNET_NAMES.public,
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: SUBNET_CIDR_MASK,
+          // Only the NAT gateways live here, with their own Elastic IPs: nothing launched into a
+          // public subnet gets a public address by accident.
+          mapPublicIpOnLaunch: false,
+        },
         {
           name: SUBNET_NAMES.private,
           subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS,

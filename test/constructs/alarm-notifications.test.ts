@@ -114,4 +114,21 @@ describe('AlarmNotifications', () => {
   test.each(['', 'not-an-address', 'a@b'])('throws when the alarm e-mail is %j', (alarmEmail) => {
     expect(() => build({ alarmEmail })).toThrow(`alarmEmail must be an e-mail address, got '${alarmEmail}'`);
   });
+
+  test('its key allows KMS grants only for AWS resources (CT.KMS.PR.3)', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'DenyGrantsExceptForAwsResources',
+            Effect: 'Deny',
+            Action: 'kms:CreateGrant',
+            Condition: {
+              BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+            },
+          }),
+        ]),
+      },
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { type EnvironmentName } from '../../lib/config';
-import { type AcknowledgementCounts, describeStageStackNag } from '../support/nag';
+import { type AcknowledgementCounts, ct, describeStageStackNag } from '../support/nag';
 
 /** The Monitoring stack of every environment under the gate's cdk-nag packs. */
 const ACKNOWLEDGED: AcknowledgementCounts = {
@@ -12,6 +12,13 @@ const ACKNOWLEDGED: AcknowledgementCounts = {
   'Serverless-LambdaDLQ': 2,
   'Serverless-SQSRedrivePolicy': 1,
 };
+/** Under the gate's AWS Control Tower pack: the notifications' dead-letter queue, two functions and their log groups. */
+const CONTROL_TOWER_ACKNOWLEDGED: AcknowledgementCounts = {
+  [ct('sqs_dlq_check')]: 1,
+  [ct('cloudwatch_log_group_encrypted_check')]: 2,
+  [ct('cloudwatch_log_group_retention_period_check')]: 2,
+  [ct('lambda_inside_vpc_check')]: 2,
+};
 /** Where the environment's config makes the finding true. */
 const ACKNOWLEDGED_IN: Record<EnvironmentName, AcknowledgementCounts> = {
   dev: {},
@@ -20,4 +27,4 @@ const ACKNOWLEDGED_IN: Record<EnvironmentName, AcknowledgementCounts> = {
   prod: { 'AwsSolutions-IAM5[Resource::*]': 3 },
 };
 
-describeStageStackNag('Monitoring', ACKNOWLEDGED, ACKNOWLEDGED_IN);
+describeStageStackNag('Monitoring', { ...ACKNOWLEDGED, ...CONTROL_TOWER_ACKNOWLEDGED }, ACKNOWLEDGED_IN);

@@ -9,6 +9,7 @@ import {
   type AcknowledgementCounts,
   acknowledgementCounts,
   buildPipelineStack,
+  ct,
   isUnacceptableReason,
   NAG_PACK_NAMES,
   nagFindings,
@@ -31,7 +32,10 @@ const PIPELINE_PROJECTS = [
   // The dev IntegrationTests step (config.integrationTests).
   'PipelineDevIntegrationTestsEBC1E93D',
   'PipelineProdBakeC89C4844',
+  // The change review and destructive-change guard (lib/config/change-guard.ts: staging, prod).
+  'PipelineProdChangeReview2496BD69',
   'PipelineProdHealthCheckC0C38B0C',
+  'PipelineStagingChangeReview2AF9A6F2',
   'PipelineStagingHealthCheckD0632A27',
   'PipelineUpdatePipelineSelfMutationDAA41400',
 ];
@@ -63,6 +67,17 @@ const PIPELINE_ACKNOWLEDGED: AcknowledgementCounts = {
   'AwsSolutions-SQS3': 1,
   'Serverless-LambdaDLQ': 1,
   'Serverless-SQSRedrivePolicy': 1,
+  // The AWS Control Tower pack: the artifact bucket, the generated CodeBuild projects, and the
+  // delivery metrics (its dead-letter queue, its function outside the VPC and that function's log group).
+  [ct('s3_bucket_logging_enabled_check')]: 1,
+  [ct('s3_bucket_object_lock_enabled_check')]: 1,
+  [ct('s3_bucket_versioning_enabled_check')]: 1,
+  [ct('s3_event_notifications_enabled_check')]: 1,
+  [ct('codebuild_project_logging_enabled_check')]: PIPELINE_PROJECTS.length,
+  [ct('sqs_dlq_check')]: 1,
+  [ct('lambda_inside_vpc_check')]: 1,
+  [ct('cloudwatch_log_group_encrypted_check')]: 1,
+  [ct('cloudwatch_log_group_retention_period_check')]: 1,
 };
 
 /** test/nag/<stack>.test.ts of a stage's stack: ServerlessApi -> serverless-api-stack.test.ts. */

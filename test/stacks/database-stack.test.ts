@@ -52,12 +52,12 @@ describe('primary PostgreSQL instance', () => {
     });
   });
 
-  test('has 60 s enhanced monitoring, encrypted Performance Insights and exports postgresql logs', () => {
+  test('has 60 s enhanced monitoring, encrypted Performance Insights and exports the server and upgrade logs', () => {
     expect(primary(prod).Properties).toMatchObject({
       MonitoringInterval: 60,
       EnablePerformanceInsights: true,
       PerformanceInsightsKMSKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^DatabaseKey/), 'Arn'] },
-      EnableCloudwatchLogsExports: ['postgresql'],
+      EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
     });
     prod.hasResourceProperties('Custom::LogRetention', { RetentionInDays: 30 });
   });
@@ -273,4 +273,48 @@ test('pins the logical id of the database (renaming it would replace the instanc
   expect(Object.keys(prod.findResources('AWS::RDS::DBInstance'))).toEqual(
     expect.arrayContaining(['PrimaryDatabase4D634A5D', 'ReadReplicaDA01B356'])
   );
+});
+
+describe('AWS Control Tower controls the database stack meets', () => {
+  test.each([
+    ['dev', dev],
+    ['prod', prod],
+  ])('%s: the primary says it is not publicly accessible (CT.RDS.PR.23)', (_env, template) => {
+    expect(primary(template).Properties).toMatchObject({ PubliclyAccessible: false });
+  });
+
+  test('both instances export the postgresql and upgrade logs (CT.RDS.PR.14)', () => {
+    for (const instance of [primary(prod), replica(prod)]) {
+      expect(instance.Properties).toMatchObject({ EnableCloudwatchLogsExports: ['postgresql', 'upgrade'] });
+    }
+  });
+
+  test('the primary allows IAM database authentication (CT.RDS.PR.7)', () => {
+    expect(primary(prod).Properties).toMatchObject({ EnableIAMDatabaseAuthentication: true });
+  });
+
+  test('the parameter group refuses connections without TLS (CT.RDS.PR.28)', () => {
+    prod.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Parameters: Match.objectLike({ 'rds.force_ssl': '1' }),
+    });
+  });
+
+  test('the database key allows KMS grants only for AWS resources (CT.KMS.PR.3)', () => {
+    prod.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'DenyGrantsExceptForAwsResources',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            Condition: {
+              BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+            },
+          },
+        ]),
+      },
+    });
+  });
 });

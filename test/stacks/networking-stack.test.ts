@@ -68,6 +68,20 @@ describe('VPC', () => {
     }
   });
 
+  test('no subnet, public ones included, assigns public IPs on launch (CT.EC2.PR.11)', () => {
+    for (const template of [dev, prod]) {
+      template.resourcePropertiesCountIs(
+        'AWS::EC2::Subnet',
+        {
+          Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-type', Value: 'Public' }]),
+          MapPublicIpOnLaunch: false,
+        },
+        3
+      );
+      template.resourcePropertiesCountIs('AWS::EC2::Subnet', { MapPublicIpOnLaunch: true }, 0);
+    }
+  });
+
   test('has one NAT gateway in dev and one per AZ in prod', () => {
     dev.resourceCountIs('AWS::EC2::NatGateway', 1);
     prod.resourceCountIs('AWS::EC2::NatGateway', 3);

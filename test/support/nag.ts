@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { type IConstruct } from 'constructs';
+import { acknowledgeAppWideDecisions } from '../../lib/compliance/control-tower';
 import { collectAcknowledgements } from '../../lib/compliance/nag-gate';
 import {
   ENVIRONMENT_NAMES,
@@ -25,16 +26,22 @@ export type NagPackName = keyof typeof NAG_PACKS;
 export const NAG_PACK_NAMES = Object.keys(NAG_PACKS) as NagPackName[];
 
 /**
- * The PipelineStack as bin/app.ts builds it (every environment's stage inside), in a test App:
+ * The PipelineStack as bin/app.ts builds it (every environment's stage inside), in a test App,
+ * with the acknowledgements the gate records (addNagGate's app-wide Control Tower decisions):
  * cdk-nag checks construct objects, not templates. Build it once per test file (`beforeAll`).
  */
 export function buildPipelineStack(): PipelineStack {
   const app = testApp();
-  return new PipelineStack(app, 'PipelineStack', {
+  const pipeline = new PipelineStack(app, 'PipelineStack', {
     pipelineConfig: loadPipelineConfig(app.node),
     environments: loadEnvironments(app.node),
   });
+  acknowledgeAppWideDecisions(app);
+  return pipeline;
 }
+
+/** The acknowledgement id of a Control Tower rule in the counts: `ControlTower::<rule>`. */
+export { controlTowerRule as ct } from '../../lib/config/rule-packs';
 
 /** Rule id -> how many acknowledgements of it a scope records. */
 export type AcknowledgementCounts = Readonly<Record<string, number>>;
