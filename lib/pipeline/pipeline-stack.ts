@@ -15,6 +15,7 @@ import {
   type PipelineConfig,
 } from '../config';
 import { AppStage } from '../../stages/app-stage';
+import { preDeploySteps } from './change-review-step';
 import { DeliveryMetrics } from './delivery-metrics';
 import { integrationTestsStep } from './integration-tests-step';
 import { acknowledgePipelineFindings, hardenArtifactStore } from './pipeline-nag';
@@ -36,12 +37,6 @@ export const CDK_CLI_VERSION = (
 ).version;
 /** CodeBuild image of every step: pinned, so a default change can't alter builds silently. */
 export const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
-
-export const PROD_APPROVAL_COMMENT =
-  'Before approving: staging deployed and its /health check passed in this execution; its alarms are ' +
-  "quiet (CloudWatch dashboard <env>-system-overview); `npx cdk diff 'PipelineStack/Prod/*'` at this " +
-  "execution's commit shows no unexpected replacement of the database, table, user pool or VPC (the " +
-  'prod change sets are created only after this approval).';
 
 export interface PipelineStackProps extends StackProps {
   readonly pipelineConfig: PipelineConfig;
@@ -101,6 +96,7 @@ export class PipelineStack extends Stack {
     const stages = {} as Record<EnvironmentName, AppStage>;
     // The steps whose roles another account trusts by name (set once the pipeline is built).
     const namedRoles: Array<[pipelines.CodeBuildStep, string]> = [];
+    const commit = source.sourceAttribute('CommitId');
     for (const name of ENVIRONMENT_NAMES) {
       const config = props.environments[name];
       const stage = new AppStage(this, stageId(name), { config, pipelineAccount: pipelineConfig.account });
@@ -114,9 +110,14 @@ export class PipelineStack extends Stack {
       if (bake) namedRoles.push([bake, bakeStepRoleName(name)]);
       if (integrationTests) namedRoles.push([integrationTests, integrationTestsStepRoleName(name)]);
       this.pipeline.addStage(stage, {
-        pre: config.requiresApproval
-          ? [new pipelines.ManualApprovalStep('PromoteToProd', { comment: PROD_APPROVAL_COMMENT })]
-          : [],
+        // The change review and guard (staging, prod), then prod's approval, which links its report.
+        pre: preDeploySteps({
+          pipelineStack: this,
+          config,
+          input: source,
+          cloudAssembly: this.pipeline.synth,
+          commit,
+        }),
         post: [healthCheck, ...(integrationTests ? [integrationTests] : []), ...(bake ? [bake] : [])],
       });
     }

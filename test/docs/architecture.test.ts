@@ -189,6 +189,7 @@ describe('pipeline diagram', () => {
     const prod = pipelineStages(findPipeline(input.model)).find((s) => s.name === 'Prod');
     expect(prod?.steps.filter((step) => step.every((a) => a.category === 'Deploy'))).toHaveLength(6);
     expect(pipelineBoxes(prod!)).toEqual([
+      { category: 'Build', lines: ['ChangeReview'] },
       { category: 'Approval', lines: ['PromoteToProd'] },
       { category: 'Deploy', lines: ['Networking', 'ServerlessApi'] },
       { category: 'Deploy', lines: ['Database'] },
@@ -206,11 +207,13 @@ describe('pipeline diagram', () => {
     expect(prose).toMatch(/a diamond is a manual approval/);
   });
 
-  test('the manual approval comes first in Prod, before any prod stack deploys', () => {
+  test('in Prod the change review, then the manual approval, come before any prod stack deploys', () => {
     const diagram = diagramAfter('## The delivery pipeline');
-    expect(diagram).toContain(`${pipelineStepId('Prod', 0)}{"PromoteToProd"}`);
+    expect(diagram).toContain(`${pipelineStepId('Prod', 0)}["ChangeReview"]`);
     expect(diagram).toContain(edge(pipelineStepId('Prod', 0), pipelineStepId('Prod', 1)));
-    expect(diagram).toContain(`${pipelineStepId('Prod', 1)}("Networking<br/>ServerlessApi")`);
+    expect(diagram).toContain(`${pipelineStepId('Prod', 1)}{"PromoteToProd"}`);
+    expect(diagram).toContain(edge(pipelineStepId('Prod', 1), pipelineStepId('Prod', 2)));
+    expect(diagram).toContain(`${pipelineStepId('Prod', 2)}("Networking<br/>ServerlessApi")`);
     for (const stage of ['Dev', 'Staging']) expect(diagram).not.toContain('PromoteTo' + stage);
   });
 
