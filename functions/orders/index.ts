@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { METRIC_NAMESPACES } from '../shared/contracts';
+import { boundedClientConfig } from '../shared/aws-clients';
 import { createDocumentClient } from '../shared/dynamodb';
 import { optionalEnv, requireEnv } from '../shared/env';
 import { createApiHandler } from '../shared/http/api-handler';
@@ -23,8 +24,9 @@ const metrics = new Metrics({ namespace: METRIC_NAMESPACES.orders });
 const db = createDocumentClient();
 const events: OrderEventsPublisher = queueUrl
   ? new SqsOrderEventsPublisher(
-      // Short timeouts: the order is already committed, so a slow queue must not hold the response.
-      new SQSClient({ requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } }),
+      // Bounded like every client: the order is already committed, so a slow queue must not hold
+      // the response (a failed send is logged for replay, see OrderService.announce).
+      new SQSClient({ ...boundedClientConfig() }),
       queueUrl
     )
   : new LoggingOrderEventsPublisher(logger);

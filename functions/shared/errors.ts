@@ -68,3 +68,33 @@ export class IdempotencyKeyReusedError extends Error {
     super('This Idempotency-Key was already used with a different request body');
   }
 }
+
+/** A write that must say which state it builds on (If-Match, Idempotency-Key) did not. */
+export class PreconditionRequiredError extends Error {
+  override readonly name: string = 'PreconditionRequiredError';
+
+  constructor(
+    message: string,
+    readonly code: string = 'precondition_required'
+  ) {
+    super(message);
+  }
+}
+
+/** The write was based on a version that is no longer current; nothing was changed. */
+export class PreconditionFailedError extends Error {
+  override readonly name: string = 'PreconditionFailedError';
+
+  constructor(
+    message: string,
+    /** The version now current, so the client can re-read (or the adapter can say it). */
+    readonly currentVersion: number
+  ) {
+    super(message);
+  }
+}
+
+/** A dependency kept refusing work within our time bound; the request changed nothing and may be retried. */
+export class DependencyUnavailableError extends Error {
+  override readonly name: string = 'DependencyUnavailableError';
+}

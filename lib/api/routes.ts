@@ -123,6 +123,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   // stage method settings can only name real methods, and the cache key covers page and id.
   authorized('/v1/products', 'ANY', 'products'),
   authorized('/v1/products', 'GET', 'products', { requestParameters: PAGE_PARAMETERS, cached: true }),
+  // Serves `/v1/products/{id}` (GET, PUT with If-Match, DELETE) and `POST /v1/products/{id}/restock`:
+  // API Gateway allows no `{productId}` resource beside `{proxy+}`, so the restock action needs no
+  // route of its own here (the products function routes it, like the orders function routes cancel).
   authorized('/v1/products/{proxy+}', 'ANY', 'products', { requestParameters: PROXY_PARAMETER }),
   authorized('/v1/products/{proxy+}', 'GET', 'products', {
     requestParameters: PROXY_PARAMETER,
@@ -142,6 +145,7 @@ export const CORS_ALLOWED_HEADERS = [
   'X-Api-Key',
   'X-Amz-Security-Token',
   'Idempotency-Key',
+  'If-Match',
 ] as const;
 
 /** The API Gateway response types this API customises (a subset of API Gateway's ResponseType). */

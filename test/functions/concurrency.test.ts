@@ -70,7 +70,7 @@ function placeOrder(
     resource: ORDERS,
     caller,
     body: { items: [{ productId, quantity }] },
-    headers,
+    headers: { 'Idempotency-Key': randomUUID(), ...headers },
   });
 }
 
@@ -316,4 +316,89 @@ it('cancellations racing new orders for the freed stock keep stock + placed quan
   // so it was refused only because less than its quantity was left.
   expect(winners.length).toBeGreaterThan(0);
   for (const { quantity } of losers) expect(finalStock).toBeLessThan(quantity);
+});
+
+function productRequest(
+  method: string,
+  proxy: string,
+  body?: unknown,
+  headers: Record<string, string> = {}
+): Promise<Response<Product & ErrorBody>> {
+  return invoke<Product & ErrorBody>(products, {
+    method,
+    resource: '/v1/products/{proxy+}',
+    pathParameters: { proxy },
+    caller: admin,
+    body,
+    headers,
+  });
+}
+
+/**
+ * An admin's edit as a careful client makes it: read the product, save a new name with the ETag
+ * that read returned, and on 412 read again and reapply (up to 30 tries). Answers every PUT's reply.
+ */
+async function editName(productId: string, name: string): Promise<Response<Product & ErrorBody>[]> {
+  const answers: Response<Product & ErrorBody>[] = [];
+  for (let attempt = 0; attempt < 30 && answers.at(-1)?.status !== 200; attempt++) {
+    const read = await productRequest('GET', productId);
+    await pause(20);
+    answers.push(
+      await productRequest(
+        'PUT',
+        productId,
+        { name, priceCents: 1_000 },
+        { 'If-Match': String(read.headers.ETag) }
+      )
+    );
+  }
+  return answers;
+}
+
+it('20 concurrent edits, orders and restocks: stock = initial - sold + restocked, never below zero', async () => {
+  const initialStock = 10;
+  const productId = await createProduct(initialStock);
+  const watcher = watchStock(productId);
+
+  // Interleaved so that edits read the product between sales and restocks of it.
+  const [editAnswers, orderAnswers, restocks] = await Promise.all([
+    Promise.all(Array.from({ length: 20 }, (_, index) => editName(productId, `Edit ${index}`))),
+    Promise.all(Array.from({ length: 20 }, () => placeOrder(customer('mixed'), productId, 2))),
+    Promise.all(
+      Array.from({ length: 20 }, () => productRequest('POST', `${productId}/restock`, { quantity: 1 }))
+    ),
+  ]);
+  const samples = await watcher.stop();
+  const edits = editAnswers.flat();
+  const stored = await storedOrdersOf(productId);
+  const sold = stored.reduce((sum, order) => sum + (order.items[0]?.quantity ?? 0), 0);
+  const restocked = count(restocks, (response) => response.status === 200);
+  const savedEdits = count(edits, (response) => response.status === 200);
+  const product = await productRequest('GET', productId);
+  console.log(
+    `20 edits + 20 orders (2 units) + 20 restocks (1 unit), initial stock ${initialStock}: ` +
+      `edits [${statusesOf(edits)}], orders [${statusesOf(orderAnswers)}], restocks [${statusesOf(restocks)}]; ` +
+      `sold ${sold}, restocked ${restocked}, final stock ${product.body.stock} (version ${product.body.version}); ` +
+      `lowest stock seen ${Math.min(...samples)} over ${samples.length} reads`
+  );
+
+  // Every save either applied to the version it read or was refused as stale; none reset stock.
+  expect(edits.every((response) => [200, 412].includes(response.status))).toBe(true);
+  expect(savedEdits).toBe(20);
+  expect(
+    edits.filter((response) => response.status === 412).every((r) => r.body.error === 'precondition_failed')
+  ).toBe(true);
+  expect(restocked).toBe(20);
+  expect(
+    orderAnswers.every(
+      (response) =>
+        response.status === 201 ||
+        (response.status === 409 && ['insufficient_stock', 'concurrent_update'].includes(response.body.error))
+    )
+  ).toBe(true);
+  expect(stored).toHaveLength(count(orderAnswers, (response) => response.status === 201));
+  expect(product.body.stock).toBe(initialStock - sold + restocked);
+  expect(Math.min(...samples, product.body.stock)).toBeGreaterThanOrEqual(0);
+  // The version counts the writes: creation, each sale, each restock and each saved edit.
+  expect(product.body.version).toBe(1 + stored.length + restocked + savedEdits);
 });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../functions/shared/caller';
-import { ConflictError } from '../../functions/shared/errors';
+import { ConflictError, PreconditionRequiredError } from '../../functions/shared/errors';
 import { createDocumentClient } from '../../functions/shared/dynamodb';
+import { idempotencyKeys } from '../../functions/shared/orders/keys';
+import { TABLE_SCHEMA } from '../../functions/shared/table-schema';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Log } from '../../functions/shared/logger';
 import type { OrderEvent, OrderEventsPublisher } from '../../functions/shared/orders/events';
 import type { Order } from '../../functions/shared/orders/model';
@@ -10,7 +13,7 @@ import {
   type OrderRepository,
   type PlaceOrderOutcome,
 } from '../../functions/shared/orders/repository';
-import { OrderService } from '../../functions/shared/orders/service';
+import { IDEMPOTENCY_TTL_SECONDS, OrderService } from '../../functions/shared/orders/service';
 import type { Product } from '../../functions/shared/products/model';
 import { DynamoDbProductRepository } from '../../functions/shared/products/repository';
 import { createTestTable, type TestTable, useTableFromHandlers } from '../support/table';
@@ -54,6 +57,7 @@ async function seedProduct(stock: number, priceCents = 500): Promise<Product> {
     name: 'Thing',
     priceCents,
     stock,
+    version: 1,
     createdAt: now,
     updatedAt: now,
   };
@@ -121,11 +125,7 @@ describe('OrderService', () => {
     const racingRepository: OrderRepository = Object.create(orders) as OrderRepository;
     racingRepository.place = async (order, claim): Promise<PlaceOrderOutcome> => {
       if (attempts++ === 0) {
-        await products.replace(
-          product.productId,
-          { name: 'Thing', priceCents: 650, stock: 5 },
-          order.createdAt
-        );
+        await products.replace(product.productId, { name: 'Thing', priceCents: 650 }, 1, order.createdAt);
       }
       return orders.place(order, claim);
     };
@@ -137,7 +137,11 @@ describe('OrderService', () => {
       log: quietLog,
     });
 
-    const { order } = await service.place(caller, { items: [{ productId: product.productId, quantity: 2 }] });
+    const { order } = await service.place(
+      caller,
+      { items: [{ productId: product.productId, quantity: 2 }] },
+      randomUUID()
+    );
 
     expect(attempts).toBe(2);
     expect(order.totalCents).toBe(1_300);
@@ -153,12 +157,128 @@ describe('OrderService', () => {
     const publisher = new RecordingPublisher();
     const service = new OrderService({ orders: contended, products, events: publisher, log: quietLog });
 
-    const attempt = service.place(caller, { items: [{ productId: product.productId, quantity: 1 }] });
+    const attempt = service.place(
+      caller,
+      { items: [{ productId: product.productId, quantity: 1 }] },
+      randomUUID()
+    );
 
     await expect(attempt).rejects.toThrow(ConflictError);
     await expect(attempt).rejects.toMatchObject({ code: 'concurrent_update' });
     expect(place).toHaveBeenCalledTimes(4);
     expect(publisher.events).toHaveLength(0);
     expect((await products.get(product.productId))?.stock).toBe(5);
+  });
+
+  it('requires an Idempotency-Key (428 idempotency_key_required) and writes nothing without one', async () => {
+    const product = await seedProduct(5);
+    const publisher = new RecordingPublisher();
+    const service = new OrderService({ orders, products, events: publisher, log: quietLog });
+    const before = (await table.client.send(new ScanCommand({ TableName: table.tableName }))).Count;
+
+    const attempt = service.place(
+      caller,
+      { items: [{ productId: product.productId, quantity: 1 }] },
+      undefined
+    );
+
+    await expect(attempt).rejects.toThrow(PreconditionRequiredError);
+    await expect(attempt).rejects.toMatchObject({ code: 'idempotency_key_required' });
+    expect((await table.client.send(new ScanCommand({ TableName: table.tableName }))).Count).toBe(before);
+    expect(publisher.events).toHaveLength(0);
+  });
+
+  it('stores the idempotency record to expire exactly 24 hours after placement', async () => {
+    const product = await seedProduct(5);
+    const placedAt = new Date('2026-03-01T12:00:00.500Z');
+    const service = new OrderService({
+      orders,
+      products,
+      events: new RecordingPublisher(),
+      log: quietLog,
+      now: () => placedAt,
+    });
+    const key = randomUUID();
+
+    await service.place(caller, { items: [{ productId: product.productId, quantity: 1 }] }, key);
+
+    const { Item } = await table.client.send(
+      new GetCommand({
+        TableName: table.tableName,
+        Key: {
+          [TABLE_SCHEMA.partitionKey]: idempotencyKeys.pk(caller.userId, key),
+          [TABLE_SCHEMA.sortKey]: idempotencyKeys.sk,
+        },
+        ConsistentRead: true,
+      })
+    );
+    expect(IDEMPOTENCY_TTL_SECONDS).toBe(86_400);
+    expect(Item?.expiresAt).toBe(Date.parse('2026-03-02T12:00:00.000Z') / 1000);
+  });
+
+  it('retries a cancellation whose transaction met a product deleted meanwhile, restocking the rest', async () => {
+    const kept = await seedProduct(10);
+    const doomed = await seedProduct(10);
+    const setup = new OrderService({ orders, products, events: new RecordingPublisher(), log: quietLog });
+    const { order } = await setup.place(
+      caller,
+      {
+        items: [
+          { productId: kept.productId, quantity: 2 },
+          { productId: doomed.productId, quantity: 3 },
+        ],
+      },
+      randomUUID()
+    );
+    // The real repository, except that the product is deleted after the service has read it.
+    const racingProducts: DynamoDbProductRepository = Object.create(products) as DynamoDbProductRepository;
+    let reads = 0;
+    racingProducts.getMany = async (ids) => {
+      const found = await products.getMany(ids);
+      if (reads++ === 0) await products.delete(doomed.productId);
+      return found;
+    };
+    const log: Log = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const publisher = new RecordingPublisher();
+    const service = new OrderService({ orders, products: racingProducts, events: publisher, log });
+
+    const cancelled = await service.cancel(caller, order.orderId);
+
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(reads).toBe(2);
+    expect(log.info).toHaveBeenCalledWith('Cancel transaction attempt did not commit; retrying', {
+      attempt: 1,
+      reason: 'product_missing',
+    });
+    expect((await products.get(kept.productId))?.stock).toBe(10);
+    // Not resurrected by the restock of the first attempt.
+    expect(await products.get(doomed.productId)).toBeUndefined();
+    expect(publisher.events.map((event) => event.type)).toEqual(['OrderCancelled']);
+  });
+
+  it('gives up a cancellation with 409 concurrent_update when contention never clears, changing nothing', async () => {
+    const product = await seedProduct(5);
+    const setup = new OrderService({ orders, products, events: new RecordingPublisher(), log: quietLog });
+    const { order } = await setup.place(
+      caller,
+      { items: [{ productId: product.productId, quantity: 2 }] },
+      randomUUID()
+    );
+    const contended: OrderRepository = Object.create(orders) as OrderRepository;
+    const cancel = jest.fn(() => Promise.resolve({ outcome: 'contention' as const }));
+    contended.cancel = cancel;
+    const service = new OrderService({
+      orders: contended,
+      products,
+      events: new RecordingPublisher(),
+      log: quietLog,
+    });
+
+    const attempt = service.cancel(caller, order.orderId);
+
+    await expect(attempt).rejects.toMatchObject({ code: 'concurrent_update' });
+    expect(cancel).toHaveBeenCalledTimes(4);
+    expect((await orders.get(order.orderId))?.status).toBe('PLACED');
+    expect((await products.get(product.productId))?.stock).toBe(3);
   });
 });

@@ -75,12 +75,15 @@ async function stockOf(productId: string): Promise<number | undefined> {
   return Item?.stock as number | undefined;
 }
 
+/** With a fresh Idempotency-Key unless `headers` brings its own (or `null` to send none). */
 function placeOrder<T = Order>(
   caller: TestCaller | null,
   body: unknown,
-  headers: Record<string, string> = {}
+  headers: Record<string, string> | null = {}
 ): ReturnType<typeof invoke<T>> {
-  return invoke<T>(orders, { method: 'POST', resource: ORDERS, caller, body, headers });
+  const hasKey = Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'idempotency-key');
+  const sent = headers === null || hasKey ? (headers ?? {}) : { 'Idempotency-Key': randomUUID(), ...headers };
+  return invoke<T>(orders, { method: 'POST', resource: ORDERS, caller, body, headers: sent });
 }
 
 function getOrder<T = Order>(caller: TestCaller, orderId: string): ReturnType<typeof invoke<T>> {
@@ -226,7 +229,12 @@ describe('POST /v1/orders', () => {
 
   it('answers 400 invalid_json for a body that is not JSON, and for no body', async () => {
     const malformed = await placeOrder<ErrorBody>(newCustomer(), '{"items": [');
-    const missing = await invoke(orders, { method: 'POST', resource: ORDERS, caller: newCustomer() });
+    const missing = await invoke(orders, {
+      method: 'POST',
+      resource: ORDERS,
+      caller: newCustomer(),
+      headers: { 'Idempotency-Key': randomUUID() },
+    });
 
     expect(malformed.status).toBe(400);
     expect(malformed.body.error).toBe('invalid_json');
@@ -332,6 +340,47 @@ describe('Idempotency-Key', () => {
 
     expect(bobs.status).toBe(201);
     expect(bobs.body.orderId).not.toBe(alices.body.orderId);
+    expect(await stockOf(product)).toBe(8);
+  });
+
+  it('answers 428 idempotency_key_required without a key, reserving and writing nothing', async () => {
+    const product = await createProduct(5);
+    const alice = newCustomer();
+
+    const response = await placeOrder<ErrorBody>(
+      alice,
+      { items: [{ productId: product, quantity: 1 }] },
+      null
+    );
+
+    expect([response.status, response.body.error]).toEqual([428, 'idempotency_key_required']);
+    expect(response.body.message).toContain('Idempotency-Key');
+    expect(await stockOf(product)).toBe(5);
+    expect((await listOrders(alice)).body.items).toHaveLength(0);
+  });
+
+  it('tells a client whose request timed out about the order it placed when it retries with the key', async () => {
+    const product = await createProduct(10);
+    const alice = newCustomer();
+    const key = randomUUID();
+    const body = { items: [{ productId: product, quantity: 2 }] };
+
+    // The client gives up before the answer arrives; the server carries on and commits the order.
+    let firstAnswered = false;
+    const abandoned = placeOrder(alice, body, { 'Idempotency-Key': key }).then(() => {
+      firstAnswered = true;
+    });
+    const clientTimeout = new Promise<'timeout'>((resolve) => setImmediate(() => resolve('timeout')));
+    expect(await Promise.race([abandoned.then(() => 'answered' as const), clientTimeout])).toBe('timeout');
+    expect(firstAnswered).toBe(false);
+    await abandoned;
+
+    const retry = await placeOrder(alice, body, { 'Idempotency-Key': key });
+    const placed = (await listOrders(alice)).body.items;
+
+    expect(retry.status).toBe(201);
+    expect(retry.headers['Idempotent-Replayed']).toBe('true');
+    expect(placed.map((order) => order.orderId)).toEqual([retry.body.orderId]);
     expect(await stockOf(product)).toBe(8);
   });
 
@@ -595,6 +644,7 @@ describe('order events delivery', () => {
       resource: ORDERS,
       caller: newCustomer(),
       body: { items: [{ productId: product, quantity: 1 }] },
+      headers: { 'Idempotency-Key': randomUUID() },
     });
 
     expect(response.status).toBe(201);

@@ -46,9 +46,17 @@ function onProduct<T = Product>(
   method: string,
   caller: TestCaller,
   proxy: string,
-  body?: unknown
+  body?: unknown,
+  headers?: Record<string, string>
 ): Promise<Response<T>> {
-  return invoke<T>(products, { method, resource: PRODUCTS_PROXY, pathParameters: { proxy }, caller, body });
+  return invoke<T>(products, {
+    method,
+    resource: PRODUCTS_PROXY,
+    pathParameters: { proxy },
+    caller,
+    body,
+    headers,
+  });
 }
 
 async function stored(productId: string): Promise<Record<string, unknown> | undefined> {
@@ -72,9 +80,19 @@ describe('admin writes', () => {
     expect(created.body).toMatchObject(widget);
     expect(await stored(id)).toMatchObject({ ...widget, productId: id });
 
-    const replaced = await onProduct('PUT', admin, id, { name: 'Widget 2', priceCents: 2_500, stock: 0 });
+    expect([created.headers.ETag, created.body.version]).toEqual(['"1"', 1]);
+
+    const replaced = await onProduct(
+      'PUT',
+      admin,
+      id,
+      { name: 'Widget 2', priceCents: 2_500 },
+      { 'If-Match': '"1"' }
+    );
     expect(replaced.status).toBe(200);
-    expect(replaced.body).toMatchObject({ productId: id, name: 'Widget 2', priceCents: 2_500, stock: 0 });
+    expect(replaced.headers.ETag).toBe('"2"');
+    // PUT leaves stock alone: it changes by restocks and orders only.
+    expect(replaced.body).toMatchObject({ productId: id, name: 'Widget 2', priceCents: 2_500, stock: 7 });
     // PUT replaces: the description that was not sent is gone.
     expect(replaced.body.description).toBeUndefined();
     expect(replaced.body.createdAt).toBe(created.body.createdAt);
@@ -90,12 +108,14 @@ describe('admin writes', () => {
     const responses = await Promise.all([
       create<ErrorBody>(shopper),
       create<ErrorBody>(shopper, { priceCents: 'free' }),
-      onProduct<ErrorBody>('PUT', shopper, existing, { ...widget, stock: 1_000 }),
+      onProduct<ErrorBody>('PUT', shopper, existing, { ...widget, stock: 1_000 }, { 'If-Match': '"1"' }),
+      onProduct<ErrorBody>('PUT', shopper, existing, { name: 'Mine' }),
+      onProduct<ErrorBody>('POST', shopper, `${existing}/restock`, { quantity: 1_000 }),
       onProduct<ErrorBody>('DELETE', shopper, existing),
     ]);
 
     expect(responses.map((response) => [response.status, response.body.error])).toEqual(
-      Array(4).fill([403, 'forbidden'])
+      Array(6).fill([403, 'forbidden'])
     );
     expect(await stored(existing)).toMatchObject({ stock: widget.stock });
   });
@@ -131,7 +151,8 @@ describe('admin writes', () => {
   it('answers 404 for PUT and DELETE of an unknown product, creating nothing', async () => {
     const id = randomUUID();
 
-    const put = await onProduct<ErrorBody>('PUT', admin, id, widget);
+    const edit = { name: widget.name, description: widget.description, priceCents: widget.priceCents };
+    const put = await onProduct<ErrorBody>('PUT', admin, id, edit, { 'If-Match': '"1"' });
     const del = await onProduct<ErrorBody>('DELETE', admin, id);
 
     expect([put.status, put.body.error]).toEqual([404, 'not_found']);
@@ -207,6 +228,8 @@ describe('routing and authentication', () => {
 
     expect([collection.status, collection.headers.Allow]).toEqual([405, 'GET, POST']);
     expect([item.status, item.headers.Allow]).toEqual([405, 'GET, PUT, DELETE']);
+    const restock = await onProduct<ErrorBody>('GET', admin, 'some-id/restock');
+    expect([restock.status, restock.headers.Allow]).toEqual([405, 'POST']);
   });
 
   it('answers 404 for a path below a product', async () => {

@@ -147,6 +147,7 @@ async function seed(): Promise<Fixtures> {
       resource: ORDERS,
       caller,
       body: { items: [{ productId: productIds[0]!, quantity: 1 }] },
+      headers: { 'Idempotency-Key': `fixture-${caller.sub}` },
     });
     expect(placed.status).toBe(201);
     orderIds.push(placed.body.orderId);

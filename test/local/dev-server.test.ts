@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -251,7 +251,7 @@ describe('npm run dev: the local API', () => {
 
     it("places an order with a token, then lists it among the caller's orders only", async () => {
       const placed = await call('POST', '/v1/orders', {
-        headers: signedIn('alice'),
+        headers: { ...signedIn('alice'), 'Idempotency-Key': randomUUID() },
         body: {
           items: [
             { productId: espresso!.productId, quantity: 2 },
@@ -290,7 +290,7 @@ describe('npm run dev: the local API', () => {
 
     it('routes a {proxy+} path of several segments (cancel an order)', async () => {
       const placed = await call('POST', '/v1/orders', {
-        headers: signedIn('dave'),
+        headers: { ...signedIn('dave'), 'Idempotency-Key': randomUUID() },
         body: { items: [{ productId: kettle!.productId, quantity: 1 }] },
       });
       const { orderId } = placed.body as { orderId: string };

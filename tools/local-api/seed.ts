@@ -6,7 +6,7 @@ import { DynamoDbProductRepository } from '../../functions/shared/products/repos
  * A small catalogue for a fresh local table, written through the same repository the products
  * function uses. Fixed ids, so the commands in docs/local-development.md work as written.
  */
-export const SEED_PRODUCTS: readonly Omit<Product, 'createdAt' | 'updatedAt'>[] = [
+export const SEED_PRODUCTS: readonly Omit<Product, 'version' | 'createdAt' | 'updatedAt'>[] = [
   {
     productId: '00000000-0000-4000-8000-000000000001',
     name: 'Espresso beans, 1 kg',
@@ -34,7 +34,9 @@ export async function seedProducts(db: DynamoDBDocumentClient, tableName: string
   const products = new DynamoDbProductRepository(db, tableName);
   const now = new Date().toISOString();
   const created = await Promise.all(
-    SEED_PRODUCTS.map((product) => products.create({ ...product, createdAt: now, updatedAt: now }))
+    SEED_PRODUCTS.map((product) =>
+      products.create({ ...product, version: 1, createdAt: now, updatedAt: now })
+    )
   );
   return created.filter(Boolean).length;
 }

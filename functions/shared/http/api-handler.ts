@@ -23,6 +23,9 @@ const CORS_ALLOWED_ORIGINS = new Set(
     .filter(Boolean)
 );
 
+/** Response headers a browser's script may read (CORS hides all but a few simple ones otherwise). */
+const CORS_EXPOSED_HEADERS = 'ETag, Location, Idempotent-Replayed, Retry-After';
+
 /** Echoes the caller's Origin when it is allowed; `Vary` keeps shared caches per origin. */
 export function withCors(
   response: APIGatewayProxyResult,
@@ -32,7 +35,12 @@ export function withCors(
   if (!origin || !CORS_ALLOWED_ORIGINS.has(origin)) return response;
   return {
     ...response,
-    headers: { ...response.headers, 'Access-Control-Allow-Origin': origin, Vary: 'Origin' },
+    headers: {
+      ...response.headers,
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Expose-Headers': CORS_EXPOSED_HEADERS,
+      Vary: 'Origin',
+    },
   };
 }
 

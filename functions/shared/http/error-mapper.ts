@@ -1,9 +1,12 @@
 import {
   ConflictError,
+  DependencyUnavailableError,
   ForbiddenError,
   IdempotencyKeyReusedError,
   InvalidCursorError,
   NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
   UnauthorizedError,
   ValidationError,
 } from '../errors';
@@ -14,6 +17,7 @@ import {
   PayloadTooLargeError,
   RouteNotFoundError,
 } from './errors';
+import { etagOf } from './headers';
 import { type ApiResponse, type ErrorBody, json } from './response';
 
 interface MappedError {
@@ -35,6 +39,14 @@ function mapKnownError(error: unknown): MappedError | undefined {
     return { statusCode: 405, code: 'method_not_allowed', headers: { Allow: error.allowed.join(', ') } };
   }
   if (error instanceof ConflictError) return { statusCode: 409, code: error.code };
+  // The current ETag, so a client whose GET came from a cache can still learn what is current.
+  if (error instanceof PreconditionFailedError) {
+    return { statusCode: 412, code: 'precondition_failed', headers: { ETag: etagOf(error.currentVersion) } };
+  }
+  if (error instanceof PreconditionRequiredError) return { statusCode: 428, code: error.code };
+  if (error instanceof DependencyUnavailableError) {
+    return { statusCode: 503, code: 'temporarily_unavailable', headers: { 'Retry-After': '1' } };
+  }
   if (error instanceof PayloadTooLargeError) return { statusCode: 413, code: 'payload_too_large' };
   // 422 as the IETF Idempotency-Key draft recommends: the key is fine, the payload does not match it.
   if (error instanceof IdempotencyKeyReusedError) return { statusCode: 422, code: 'idempotency_key_reused' };

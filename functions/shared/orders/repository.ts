@@ -134,11 +134,12 @@ export class DynamoDbOrderRepository implements OrderRepository {
       Update: {
         TableName: this.tableName,
         Key: productKey(line.productId),
-        UpdateExpression: 'SET stock = stock - :quantity',
+        // The version advances too, so an admin's edit based on the stock before this sale is refused.
+        UpdateExpression: 'SET stock = stock - :quantity ADD version :one',
         // The price check makes the order's copied price the one in force when stock was taken.
         ConditionExpression: 'attribute_exists(#pk) AND stock >= :quantity AND priceCents = :price',
         ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: { ':quantity': line.quantity, ':price': line.unitPriceCents },
+        ExpressionAttributeValues: { ':quantity': line.quantity, ':price': line.unitPriceCents, ':one': 1 },
         // Returns the product as it was, to say why the condition failed without another read.
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
@@ -248,11 +249,11 @@ export class DynamoDbOrderRepository implements OrderRepository {
               Update: {
                 TableName: this.tableName,
                 Key: productKey(line.productId),
-                UpdateExpression: 'SET stock = stock + :quantity',
+                UpdateExpression: 'SET stock = stock + :quantity ADD version :one',
                 // Without it, ADDing to a deleted product would create a stub item.
                 ConditionExpression: 'attribute_exists(#pk)',
                 ExpressionAttributeNames: { '#pk': PK },
-                ExpressionAttributeValues: { ':quantity': line.quantity },
+                ExpressionAttributeValues: { ':quantity': line.quantity, ':one': 1 },
               },
             })),
           ],

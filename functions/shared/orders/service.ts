@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Caller, isAdmin } from '../caller';
-import { ConflictError, IdempotencyKeyReusedError, InsufficientStockError, NotFoundError } from '../errors';
+import {
+  ConflictError,
+  IdempotencyKeyReusedError,
+  InsufficientStockError,
+  NotFoundError,
+  PreconditionRequiredError,
+} from '../errors';
 import { isWellFormedId } from '../ids';
 import { type Log } from '../logger';
 import { type Page, type PageRequest } from '../pagination';
@@ -68,31 +74,30 @@ export class OrderService {
   }
 
   /**
-   * Places an order for the caller from an unvalidated body. With an idempotency key, a retry of
-   * the same request returns the order placed the first time (as it is now) without reserving
-   * stock again; the same key with a different body is refused (422).
+   * Places an order for the caller from an unvalidated body. The Idempotency-Key is required
+   * (428 without it, nothing written): a client whose request timed out retries with the same
+   * key and gets the order placed the first time (as it is now) without reserving stock again,
+   * instead of a second order it never asked for. The same key with a different body is 422.
    */
-  async place(caller: Caller, body: unknown, idempotencyKeyHeader?: string): Promise<PlacedOrder> {
+  async place(caller: Caller, body: unknown, idempotencyKeyHeader: string | undefined): Promise<PlacedOrder> {
     const input = parseWith(placeOrderSchema, body);
-    const idempotencyKey =
-      idempotencyKeyHeader === undefined
-        ? undefined
-        : parseWith(idempotencyKeySchema, idempotencyKeyHeader, 'Idempotency-Key');
+    if (idempotencyKeyHeader === undefined) {
+      throw new PreconditionRequiredError(
+        'Idempotency-Key is required: send a unique key (a UUID) per order and the same key on every retry of it',
+        'idempotency_key_required'
+      );
+    }
+    const idempotencyKey = parseWith(idempotencyKeySchema, idempotencyKeyHeader, 'Idempotency-Key');
     const requestHash = fingerprint(input);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      if (idempotencyKey !== undefined) {
-        const earlier = await this.findEarlierOrder(caller, idempotencyKey, requestHash);
-        if (earlier) return { order: earlier, replayed: true };
-      }
+      const earlier = await this.findEarlierOrder(caller, idempotencyKey, requestHash);
+      if (earlier) return { order: earlier, replayed: true };
       const order = await this.priceOrder(caller, input);
-      const claim =
-        idempotencyKey === undefined
-          ? undefined
-          : {
-              key: idempotencyKey,
-              requestHash,
-              expiresAt: Math.floor(this.now().getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-            };
+      const claim = {
+        key: idempotencyKey,
+        requestHash,
+        expiresAt: Math.floor(this.now().getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+      };
       const result = await this.orders.place(order, claim);
       switch (result.outcome) {
         case 'placed':

@@ -7,10 +7,11 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailure } from '../dynamodb';
+import { DependencyUnavailableError } from '../errors';
+import { isConditionalCheckFailure, numbersOfConditionFailure } from '../dynamodb';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from '../pagination';
 import { TABLE_SCHEMA } from '../table-schema';
-import { type Product, type ProductInput } from './model';
+import { MAX_STOCK, type Product, type ProductUpdate } from './model';
 
 const { partitionKey: PK, sortKey: SK, gsi1 } = TABLE_SCHEMA;
 
@@ -23,6 +24,23 @@ export const productKeys = {
   gsi1sk: (productId: string) => `PRODUCT#${productId}`,
 } as const;
 
+/** BatchGetItem calls per chunk of keys before unprocessed keys (throttling) fail the request. */
+export const BATCH_GET_MAX_ATTEMPTS = 5;
+/** Base of the jittered exponential back-off between BatchGetItem attempts. */
+const BATCH_GET_BACKOFF_MS = 25;
+
+export type ReplaceOutcome =
+  | { readonly outcome: 'replaced'; readonly product: Product }
+  | { readonly outcome: 'missing' }
+  /** Someone wrote the product since the version the edit was based on; nothing was written. */
+  | { readonly outcome: 'stale'; readonly currentVersion: number };
+
+export type RestockOutcome =
+  | { readonly outcome: 'restocked'; readonly product: Product }
+  | { readonly outcome: 'missing' }
+  /** The stock would exceed MAX_STOCK; nothing was written. */
+  | { readonly outcome: 'over_limit'; readonly stock: number };
+
 export function productKey(productId: string): Record<string, string> {
   return { [PK]: productKeys.pk(productId), [SK]: productKeys.sk };
 }
@@ -33,8 +51,18 @@ export interface ProductRepository {
   get(productId: string): Promise<Product | undefined>;
   /** Strongly consistent, so stock and price are current; unknown ids are simply absent. */
   getMany(productIds: readonly string[]): Promise<Map<string, Product>>;
-  /** Returns undefined, writing nothing, when there is no such product. */
-  replace(productId: string, input: ProductInput, updatedAt: string): Promise<Product | undefined>;
+  /**
+   * Replaces the catalogue fields (never stock) if the product is still at `expectedVersion`,
+   * advancing the version; writes nothing otherwise.
+   */
+  replace(
+    productId: string,
+    input: ProductUpdate,
+    expectedVersion: number,
+    updatedAt: string
+  ): Promise<ReplaceOutcome>;
+  /** Adds `quantity` to the stock (a delta: concurrent orders and restocks all count), advancing the version. */
+  restock(productId: string, quantity: number, updatedAt: string): Promise<RestockOutcome>;
   /** Returns false when there was no such product. */
   delete(productId: string): Promise<boolean>;
   list(page: PageRequest): Promise<Page<Product>>;
@@ -49,9 +77,15 @@ export function toProduct(item: Record<string, unknown>): Product {
     description: stored.description,
     priceCents: stored.priceCents,
     stock: stored.stock,
+    version: stored.version ?? 0,
     createdAt: stored.createdAt,
     updatedAt: stored.updatedAt,
   };
+}
+
+function backOff(attempt: number): Promise<void> {
+  const ceiling = BATCH_GET_BACKOFF_MS * 2 ** (attempt - 1);
+  return new Promise((resolve) => setTimeout(resolve, ceiling / 2 + (Math.random() * ceiling) / 2));
 }
 
 export class DynamoDbProductRepository implements ProductRepository {
@@ -95,9 +129,16 @@ export class DynamoDbProductRepository implements ProductRepository {
     // BatchGetItem takes at most 100 keys per call.
     for (let start = 0; start < productIds.length; start += 100) {
       let keys: Record<string, unknown>[] = productIds.slice(start, start + 100).map(productKey);
-      // Throttled keys come back as UnprocessedKeys; retry them with a short back-off.
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** Math.min(attempt, 5)));
+      // Throttled keys come back as UnprocessedKeys: retried a bounded number of times with a
+      // jittered exponential back-off, then the request fails rather than spinning to the timeout.
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        if (attempt > BATCH_GET_MAX_ATTEMPTS) {
+          throw new DependencyUnavailableError(
+            `The catalogue is busy: ${keys.length} product(s) could not be read after ` +
+              `${BATCH_GET_MAX_ATTEMPTS} attempts; please retry`
+          );
+        }
+        if (attempt > 1) await backOff(attempt);
         const { Responses, UnprocessedKeys } = await this.db.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })
         );
@@ -111,32 +152,77 @@ export class DynamoDbProductRepository implements ProductRepository {
     return found;
   }
 
-  async replace(productId: string, input: ProductInput, updatedAt: string): Promise<Product | undefined> {
+  async replace(
+    productId: string,
+    input: ProductUpdate,
+    expectedVersion: number,
+    updatedAt: string
+  ): Promise<ReplaceOutcome> {
     // PUT replaces the editable fields, so an omitted description is removed, not kept.
     const description =
       input.description === undefined ? ' REMOVE description' : ', description = :description';
+    // Items written before versions existed have none: they are version 0.
+    const versionIs = expectedVersion === 0 ? 'attribute_not_exists(version)' : 'version = :expected';
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: productKey(productId),
-          UpdateExpression: `SET #name = :name, priceCents = :price, stock = :stock, updatedAt = :now${description}`,
-          ConditionExpression: 'attribute_exists(#pk)',
+          // Stock is deliberately absent: it changes by deltas only (orders, cancels, restocks).
+          UpdateExpression: `SET #name = :name, priceCents = :price, updatedAt = :now, version = :next${description}`,
+          ConditionExpression: `attribute_exists(#pk) AND ${versionIs}`,
           ExpressionAttributeNames: { '#pk': PK, '#name': 'name' },
           ExpressionAttributeValues: {
             ':name': input.name,
             ':price': input.priceCents,
-            ':stock': input.stock,
             ':now': updatedAt,
+            ':next': expectedVersion + 1,
+            ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
             ...(input.description === undefined ? {} : { ':description': input.description }),
           },
           ReturnValues: 'ALL_NEW',
+          // Tells a missing product from a stale version without a second read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         })
       );
-      return Attributes ? toProduct(Attributes) : undefined;
+      return { outcome: 'replaced', product: toProduct(Attributes ?? {}) };
     } catch (error) {
-      if (isConditionalCheckFailure(error)) return undefined;
-      throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
+      const current = numbersOfConditionFailure(error);
+      return current === undefined
+        ? { outcome: 'missing' }
+        : { outcome: 'stale', currentVersion: current.version ?? 0 };
+    }
+  }
+
+  async restock(productId: string, quantity: number, updatedAt: string): Promise<RestockOutcome> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: productKey(productId),
+          // ADD, not SET: a delta on what is stored now, so no concurrent sale or restock is lost.
+          UpdateExpression: 'SET updatedAt = :now ADD stock :quantity, version :one',
+          // attribute_exists: ADD on a deleted product would create a stub item.
+          ConditionExpression: 'attribute_exists(#pk) AND stock <= :room',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: {
+            ':now': updatedAt,
+            ':quantity': quantity,
+            ':one': 1,
+            ':room': MAX_STOCK - quantity,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        })
+      );
+      return { outcome: 'restocked', product: toProduct(Attributes ?? {}) };
+    } catch (error) {
+      if (!isConditionalCheckFailure(error)) throw error;
+      const current = numbersOfConditionFailure(error);
+      return current === undefined
+        ? { outcome: 'missing' }
+        : { outcome: 'over_limit', stock: current.stock ?? 0 };
     }
   }
 

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { type Caller, isAdmin } from '../caller';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  ValidationError,
+} from '../errors';
 import { isWellFormedId } from '../ids';
 import { type Page, type PageRequest } from '../pagination';
 import { parseWith } from '../validation';
-import { type Product, productInputSchema } from './model';
+import { MAX_STOCK, type Product, productInputSchema, productUpdateSchema, restockSchema } from './model';
 import { type ProductRepository } from './repository';
 
 /**
@@ -25,6 +32,7 @@ export class ProductService {
     const product: Product = {
       productId: this.newId(),
       ...input,
+      version: 1,
       createdAt: timestamp,
       updatedAt: timestamp,
     };
@@ -44,14 +52,64 @@ export class ProductService {
     return this.products.list(page);
   }
 
-  async replace(caller: Caller, productId: string, body: unknown): Promise<Product> {
+  /**
+   * Replaces name, price and description if the product is still at `expectedVersion` (the ETag the
+   * admin's GET returned, sent as If-Match). Without it the edit is refused (428); on a stale
+   * version it is refused (412) and nothing changes. Stock is not editable here: see `restock`.
+   */
+  async replace(
+    caller: Caller,
+    productId: string,
+    body: unknown,
+    expectedVersion: number | undefined
+  ): Promise<Product> {
     this.assertAdmin(caller);
-    const input = parseWith(productInputSchema, body);
-    const product = isWellFormedId(productId)
-      ? await this.products.replace(productId, input, this.now().toISOString())
-      : undefined;
-    if (!product) throw this.notFound(productId);
-    return product;
+    if (typeof body === 'object' && body !== null && 'stock' in body) {
+      throw new ValidationError(
+        `stock: cannot be set by PUT; use POST /v1/products/${productId}/restock with a quantity to add`
+      );
+    }
+    const input = parseWith(productUpdateSchema, body);
+    if (expectedVersion === undefined) {
+      throw new PreconditionRequiredError(
+        "If-Match is required: send the product's ETag from GET /v1/products/{id} (* is not accepted)"
+      );
+    }
+    const result = isWellFormedId(productId)
+      ? await this.products.replace(productId, input, expectedVersion, this.now().toISOString())
+      : { outcome: 'missing' as const };
+    switch (result.outcome) {
+      case 'replaced':
+        return result.product;
+      case 'missing':
+        throw this.notFound(productId);
+      case 'stale':
+        throw new PreconditionFailedError(
+          `Product ${productId} has changed since the version in If-Match (now version ${result.currentVersion}); ` +
+            'read it again and reapply the edit',
+          result.currentVersion
+        );
+    }
+  }
+
+  /** Adds units to the stock: a delta, so it never loses a concurrent sale or restock. */
+  async restock(caller: Caller, productId: string, body: unknown): Promise<Product> {
+    this.assertAdmin(caller);
+    const { quantity } = parseWith(restockSchema, body);
+    const result = isWellFormedId(productId)
+      ? await this.products.restock(productId, quantity, this.now().toISOString())
+      : { outcome: 'missing' as const };
+    switch (result.outcome) {
+      case 'restocked':
+        return result.product;
+      case 'missing':
+        throw this.notFound(productId);
+      case 'over_limit':
+        throw new ConflictError(
+          `Product ${productId} has ${result.stock} in stock; adding ${quantity} would exceed ${MAX_STOCK}`,
+          'stock_limit_exceeded'
+        );
+    }
   }
 
   /** Placed orders keep their own copy of name and price, so deleting a product does not change them. */
