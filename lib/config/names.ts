@@ -1,5 +1,5 @@
 /** Names shared by stacks, pipeline steps and functions: each defined once, here or below. */
-export { METRIC_NAMESPACES, SERVICE_NAMES } from '../../functions/shared/contracts';
+export { AUTHORIZER_METRICS, METRIC_NAMESPACES, SERVICE_NAMES } from '../../functions/shared/contracts';
 export { TABLE_SCHEMA } from '../../functions/shared/table-schema';
 export { ADMIN_GROUP } from '../../functions/shared/caller';
 

@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AUTHORIZER_METRICS, METRIC_NAMESPACES, SERVICE_NAMES } from '../config';
 import { keepParentLogicalIds } from './logical-ids';
 
 /** Every alarm and graph works on 5-minute periods. */
@@ -30,6 +31,14 @@ export interface ServiceAlarmsProps {
   readonly api: apigw.RestApiBase;
   /** Functions by name; each gets an `Lambda-<name>-Errors` alarm. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * What a function's `Lambda-<name>-Errors` alarm sums instead of its Lambda Errors, by the names of
+   * `functions`: for functions whose own metric counts their failures (the authorizer's
+   * {@link authorizerUnexpectedFailures}). Each metric's statistic and period are replaced by Sum
+   * over MONITORING_PERIOD.
+   * @default Lambda Errors for every function
+   */
+  readonly errorsMetrics?: Readonly<Record<string, cloudwatch.Metric>>;
   /** The primary PostgreSQL instance: CPU alarm. */
   readonly database: rds.IDatabaseInstance;
   readonly orderEventsDeadLetterQueue: sqs.IQueue;
@@ -77,6 +86,11 @@ export class ServiceAlarms extends Construct {
     if (!(canaryThreshold > 0 && canaryThreshold <= 100)) {
       throw new Error(`canarySuccessPercentThreshold must be in (0, 100], got ${canaryThreshold}`);
     }
+    for (const name of Object.keys(props.errorsMetrics ?? {})) {
+      if (!(name in props.functions)) {
+        throw new Error(`errorsMetrics names ${name}, which is not one of functions`);
+      }
+    }
     this.props = props;
     const period = MONITORING_PERIOD;
 
@@ -103,10 +117,13 @@ export class ServiceAlarms extends Construct {
         this.alarm(`Lambda${pascalCase(name)}ErrorsAlarm`, {
           name: `Lambda-${name}-Errors`,
           description: `High error rate for the ${name} function`,
-          metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period }),
+          metric:
+            props.errorsMetrics?.[name]?.with({ statistic: cloudwatch.Stats.SUM, period }) ??
+            fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period }),
           threshold: FUNCTION_ERRORS_THRESHOLD,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          // Lambda publishes Errors only while the function is invoked.
+          // Lambda publishes Errors only while the function is invoked (and a function its own
+          // failure metric only when it fails).
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
       ])
@@ -220,6 +237,21 @@ interface AlarmSpec {
   /** Out of as many periods. @default ALARM_EVALUATION_PERIODS */
   readonly evaluationPeriods?: number;
   readonly treatMissingData: cloudwatch.TreatMissingData;
+}
+
+/**
+ * The authorizer's failures that are not the caller's doing (JWKS unavailable or invalid, a crash:
+ * API Gateway answers 500), as its Powertools Metrics publish them (namespace and `service`
+ * dimension of functions/authorizer). Refused tokens are Deny policies and are not counted.
+ */
+export function authorizerUnexpectedFailures(period: Duration = MONITORING_PERIOD): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRIC_NAMESPACES.authorizer,
+    metricName: AUTHORIZER_METRICS.unexpectedFailures,
+    dimensionsMap: { service: SERVICE_NAMES.api },
+    statistic: cloudwatch.Stats.SUM,
+    period,
+  });
 }
 
 /** A web ACL's requests over all its rules (`Rule=ALL`), summed per monitoring period. */

@@ -10,7 +10,7 @@ import { SERVICE_NAMES } from '../config';
 import { AlarmNotifications } from '../constructs/alarm-notifications';
 import { AppFunction } from '../constructs/app-function';
 import { BakeRole } from '../constructs/bake-role';
-import { ServiceAlarms } from '../constructs/service-alarms';
+import { authorizerUnexpectedFailures, ServiceAlarms } from '../constructs/service-alarms';
 import { SystemDashboard } from '../constructs/system-dashboard';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack';
 
@@ -87,6 +87,9 @@ export class MonitoringStack extends EnvironmentStack {
       alarmAction: this.notifications.alarmAction,
       api: props.api,
       functions: props.functions,
+      // The authorizer answers refused tokens with a Deny policy: its Lambda errors are not its
+      // failures, and a crash is counted by its own metric.
+      errorsMetrics: 'authorizer' in props.functions ? { authorizer: authorizerUnexpectedFailures() } : {},
       database: props.database,
       orderEventsDeadLetterQueue: props.orderEventsDeadLetterQueue,
       notificationDeadLetterQueue: this.notifications.deadLetterQueue,

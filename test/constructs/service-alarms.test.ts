@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -8,6 +8,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
+  authorizerUnexpectedFailures,
   ServiceAlarms,
   type ServiceAlarmsProps,
   WAF_BLOCKED_REQUESTS_THRESHOLD,
@@ -105,6 +106,40 @@ describe('ServiceAlarms', () => {
         { Name: 'Region', Value: 'eu-west-1' },
         { Name: 'Rule', Value: 'ALL' },
       ])
+    );
+  });
+
+  test("an errors alarm sums the function's own failure metric over 5 minutes where given one", () => {
+    const { template: withMetric } = build({
+      errorsMetrics: { orders: authorizerUnexpectedFailures(Duration.minutes(1)) },
+    });
+    withMetric.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-Lambda-orders-Errors',
+      Namespace: 'MyApp/Authorizer',
+      MetricName: 'UnexpectedFailures',
+      Dimensions: [{ Name: 'service', Value: 'api-service' }],
+      Statistic: 'Sum',
+      Period: 300,
+    });
+    withMetric.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-Lambda-users-Errors',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+    });
+  });
+
+  test('keeps the errors alarm logical id when the metric changes', () => {
+    const ids = (t: Template) =>
+      Object.entries(t.findResources('AWS::CloudWatch::Alarm')).map(
+        ([id, r]) => `${id}=${(r.Properties as { AlarmName: string }).AlarmName}`
+      );
+    const { template: withMetric } = build({ errorsMetrics: { orders: authorizerUnexpectedFailures() } });
+    expect(ids(withMetric).sort()).toEqual(ids(template).sort());
+  });
+
+  test('throws when errorsMetrics names a function it does not monitor', () => {
+    expect(() => build({ errorsMetrics: { authorizer: authorizerUnexpectedFailures() } })).toThrow(
+      'errorsMetrics names authorizer, which is not one of functions'
     );
   });
 

@@ -444,12 +444,31 @@ describe('alarms', () => {
     });
   });
 
-  test.each(apiFunctionNames)('Lambda-%s-Errors: at least 5 errors in 2 of 2 five-minute periods', (name) => {
-    const props = alarm(dev, `dev-Lambda-${name}-Errors`);
-    expect(props).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName' }],
+  test.each(apiFunctionNames.filter((name) => name !== 'authorizer'))(
+    'Lambda-%s-Errors: at least 5 errors in 2 of 2 five-minute periods',
+    (name) => {
+      const props = alarm(dev, `dev-Lambda-${name}-Errors`);
+      expect(props).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(dimensionOutput(props)).toContain(apiLogicalId(name));
+    }
+  );
+
+  test('Lambda-authorizer-Errors: at least 5 UnexpectedFailures of the authorizer (not Lambda Errors, which refusals no longer are) in 2 of 2 five-minute periods', () => {
+    expect(alarm(dev, 'dev-Lambda-authorizer-Errors')).toMatchObject({
+      Namespace: METRIC_NAMESPACES.authorizer,
+      MetricName: 'UnexpectedFailures',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAMES.api }],
       Statistic: 'Sum',
       Period: 300,
       Threshold: 5,
@@ -458,7 +477,6 @@ describe('alarms', () => {
       DatapointsToAlarm: 2,
       TreatMissingData: 'notBreaching',
     });
-    expect(dimensionOutput(props)).toContain(apiLogicalId(name));
   });
 
   test('RDS-High-CPU: primary CPU > 80 % in 2 of 2 five-minute periods', () => {
