@@ -69,6 +69,15 @@ export interface WafConfig {
    * falls back under the limit). WAF accepts 10 to 2,000,000,000.
    */
   readonly rateLimitPer5Minutes: number;
+  /**
+   * Requests one caller (one `Authorization` header value) may send in any 5-minute window before
+   * WAF blocks that caller, so a few clients cannot use up the usage plan's bucket, which every
+   * caller shares through the one API key. 600 is 2 requests/s sustained, far above what one person
+   * drives through the app. A caller that refreshes its token gets a new key (a fresh count): this
+   * bounds a runaway client, not a determined one, which the per-IP rule still limits. Requests
+   * without the header (/health) are not counted. WAF accepts 10 to 2,000,000,000.
+   */
+  readonly perCallerRateLimitPer5Minutes: number;
 }
 
 /** The CloudWatch Synthetics canary on the API (lib/constructs/api-canary.ts). */
@@ -161,7 +170,7 @@ export type EnvironmentDefaults = Omit<
 
 const API_THROTTLING = { throttlingRateLimit: 1000, throttlingBurstLimit: 2000 } as const;
 /** Staging mirrors prod, so what the firewall blocks is seen before production. */
-const API_WAF: WafConfig = { rateLimitPer5Minutes: 2000 };
+const API_WAF: WafConfig = { rateLimitPer5Minutes: 2000, perCallerRateLimitPer5Minutes: 600 };
 /** Every 5 minutes, as the deployment pipeline reference asks; one failed run in a period alarms. */
 const API_SYNTHETICS: SyntheticsConfig = { schedule: Duration.minutes(5), successPercentThreshold: 100 };
 /** No bake outside prod: staging's soak is the time until the prod approval. */

@@ -10,7 +10,7 @@ export const WAF_LOG_GROUP_PREFIX = 'aws-waf-logs-';
 export const WAF_RATE_LIMIT_RANGE = { min: 10, max: 2_000_000_000 } as const;
 /** The rate-based rule counts requests over this window (what `rateLimitPer5Minutes` means). */
 export const WAF_RATE_WINDOW_SECONDS = 300;
-/** The AWS managed rule groups the web ACL applies, in evaluation order after the rate rule. */
+/** The AWS managed rule groups the web ACL applies, in evaluation order after the rate rules. */
 export const WAF_MANAGED_RULE_GROUPS = [
   'AWSManagedRulesCommonRuleSet',
   'AWSManagedRulesKnownBadInputsRuleSet',
@@ -19,8 +19,18 @@ export const WAF_MANAGED_RULE_GROUPS = [
 export const WAF_REDACTED_HEADERS = ['authorization', 'x-api-key'] as const;
 /** Name of the rate-based rule (also its metric name). */
 export const WAF_RATE_RULE_NAME = 'RateLimitPerIp';
+/** Name of the rate-based rule keyed on the `Authorization` header (also its metric name). */
+export const WAF_PER_CALLER_RATE_RULE_NAME = 'RateLimitPerCaller';
 
 const WEB_ACL_NAME = /^[\w-]{1,128}$/;
+
+function checkRateLimit(name: string, limit: number): void {
+  if (!Number.isInteger(limit) || limit < WAF_RATE_LIMIT_RANGE.min || limit > WAF_RATE_LIMIT_RANGE.max) {
+    throw new Error(
+      `${name} must be an integer from ${WAF_RATE_LIMIT_RANGE.min} to ${WAF_RATE_LIMIT_RANGE.max}, got ${limit}`
+    );
+  }
+}
 
 export interface ApiWafProps {
   /** The API stage the web ACL protects. */
@@ -32,16 +42,22 @@ export interface ApiWafProps {
   readonly webAclName: string;
   /** Requests one client IP may send in any 5-minute window before WAF blocks it. */
   readonly rateLimitPer5Minutes: number;
+  /**
+   * Requests one caller (one `Authorization` header value) may send in any 5-minute window before
+   * WAF blocks it. Requests without the header are not counted by this rule.
+   */
+  readonly perCallerRateLimitPer5Minutes: number;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
- * A REGIONAL WAFv2 web ACL on an API Gateway stage: a per-IP rate limit, then the AWS managed
- * common rule set (OWASP-style: XSS, LFI/RFI, SSRF to instance metadata, oversized parts, no
- * User-Agent) and the known-bad-inputs set (Log4Shell, Java deserialization, ...). Requests that no
- * rule blocks are allowed. Blocked and counted requests are logged to `aws-waf-logs-<web ACL name>`
- * with the credential headers redacted; API Gateway's access log already records every request.
+ * A REGIONAL WAFv2 web ACL on an API Gateway stage: a per-IP and a per-caller (`Authorization`
+ * header) rate limit, then the AWS managed common rule set (OWASP-style: XSS, LFI/RFI, SSRF to
+ * instance metadata, oversized parts, no User-Agent) and the known-bad-inputs set (Log4Shell, Java
+ * deserialization, ...). Requests that no rule blocks are allowed. Blocked and counted requests are
+ * logged to `aws-waf-logs-<web ACL name>` with the credential headers redacted; API Gateway's
+ * access log already records every request.
  *
  * The common rule set blocks request bodies over 8 KB: every body this API accepts is well under
  * that (a product is at most ~2.3 KB, an order at most 25 lines), so nothing legitimate is lost.
@@ -55,17 +71,9 @@ export class ApiWaf extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiWafProps) {
     super(scope, id);
-    const { rateLimitPer5Minutes, webAclName } = props;
-    if (
-      !Number.isInteger(rateLimitPer5Minutes) ||
-      rateLimitPer5Minutes < WAF_RATE_LIMIT_RANGE.min ||
-      rateLimitPer5Minutes > WAF_RATE_LIMIT_RANGE.max
-    ) {
-      throw new Error(
-        `rateLimitPer5Minutes must be an integer from ${WAF_RATE_LIMIT_RANGE.min} to ` +
-          `${WAF_RATE_LIMIT_RANGE.max}, got ${rateLimitPer5Minutes}`
-      );
-    }
+    const { rateLimitPer5Minutes, perCallerRateLimitPer5Minutes, webAclName } = props;
+    checkRateLimit('rateLimitPer5Minutes', rateLimitPer5Minutes);
+    checkRateLimit('perCallerRateLimitPer5Minutes', perCallerRateLimitPer5Minutes);
     if (Token.isUnresolved(webAclName) || !WEB_ACL_NAME.test(webAclName)) {
       throw new Error(
         `webAclName must be 1 to 128 letters, digits, '_' or '-' (known at synth), got ${webAclName}`
@@ -86,30 +94,38 @@ export class ApiWaf extends Construct {
       overrideAction: { none: {} },
       visibilityConfig: visibility(name),
     });
+    const rateRule = (
+      name: string,
+      priority: number,
+      statement: wafv2.CfnWebACL.RateBasedStatementProperty
+    ): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      statement: { rateBasedStatement: { ...statement, evaluationWindowSec: WAF_RATE_WINDOW_SECONDS } },
+      action: { block: {} },
+      visibilityConfig: visibility(name),
+    });
 
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: webAclName,
       // WAF allows only letters, digits, whitespace and _+=:#@/-,. in a description.
-      description: 'API stage protection: per-IP rate limit, AWS managed common and known-bad-inputs rules',
+      description:
+        'API stage protection: per-IP and per-caller rate limits, AWS managed common and known-bad-inputs rules',
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: visibility(webAclName),
       rules: [
         // First, so a flood is cut before the managed groups spend capacity on it.
-        {
-          name: WAF_RATE_RULE_NAME,
-          priority: 0,
-          statement: {
-            rateBasedStatement: {
-              aggregateKeyType: 'IP',
-              limit: rateLimitPer5Minutes,
-              evaluationWindowSec: WAF_RATE_WINDOW_SECONDS,
-            },
-          },
-          action: { block: {} },
-          visibilityConfig: visibility(WAF_RATE_RULE_NAME),
-        },
-        ...WAF_MANAGED_RULE_GROUPS.map((name, i) => managedRule(name, i + 1)),
+        rateRule(WAF_RATE_RULE_NAME, 0, { aggregateKeyType: 'IP', limit: rateLimitPer5Minutes }),
+        // Per caller: every client shares one API key and usage-plan bucket, so the token is the key.
+        rateRule(WAF_PER_CALLER_RATE_RULE_NAME, 1, {
+          aggregateKeyType: 'CUSTOM_KEYS',
+          limit: perCallerRateLimitPer5Minutes,
+          customKeys: [
+            { header: { name: 'authorization', textTransformations: [{ priority: 0, type: 'NONE' }] } },
+          ],
+        }),
+        ...WAF_MANAGED_RULE_GROUPS.map((name, i) => managedRule(name, i + 2)),
       ],
     });
 

@@ -120,6 +120,7 @@ export class ServerlessApiStack extends EnvironmentStack {
         stage: this.api.deploymentStage,
         webAclName: `${config.name}-api`,
         rateLimitPer5Minutes: config.waf.rateLimitPer5Minutes,
+        perCallerRateLimitPer5Minutes: config.waf.perCallerRateLimitPer5Minutes,
         logRetention: config.logRetention,
         removalPolicy,
       });

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { collectAcknowledgements } from '../../lib/compliance/nag-gate';
-import { ApiWaf, type ApiWafProps } from '../../lib/constructs/api-waf';
+import { ApiWaf, type ApiWafProps, WAF_PER_CALLER_RATE_RULE_NAME } from '../../lib/constructs/api-waf';
 
 /** A bare stack with a one-method API and the web ACL on its stage. */
 function stackWithWaf(): { stack: Stack; waf: ApiWaf } {
@@ -15,6 +15,7 @@ function stackWithWaf(): { stack: Stack; waf: ApiWaf } {
     stage: api.deploymentStage,
     webAclName: 'test-api',
     rateLimitPer5Minutes: 100,
+    perCallerRateLimitPer5Minutes: 60,
     logRetention: logs.RetentionDays.ONE_DAY,
     removalPolicy: RemovalPolicy.DESTROY,
   });
@@ -33,6 +34,41 @@ describe('ApiWaf on a stage', () => {
       RetentionInDays: 1,
     });
     template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+  });
+
+  test('blocks a caller over its limit, keyed on the Authorization header as sent, with its own metric', () => {
+    const [webAcl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    const rules = (webAcl as { Properties: { Rules: Array<Record<string, unknown>> } }).Properties.Rules;
+    const perCaller = rules.filter((r) => r.Name === WAF_PER_CALLER_RATE_RULE_NAME);
+    expect(perCaller).toEqual([
+      {
+        Name: 'RateLimitPerCaller',
+        Priority: 1,
+        Action: { Block: {} },
+        Statement: {
+          RateBasedStatement: {
+            AggregateKeyType: 'CUSTOM_KEYS',
+            Limit: 60,
+            EvaluationWindowSec: 300,
+            CustomKeys: [
+              { Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+            ],
+          },
+        },
+        VisibilityConfig: {
+          CloudWatchMetricsEnabled: true,
+          MetricName: 'RateLimitPerCaller',
+          SampledRequestsEnabled: true,
+        },
+      },
+    ]);
+    // The per-IP rule keeps its own limit and metric; every rule has a distinct priority and metric.
+    expect(rules.find((r) => r.Name === 'RateLimitPerIp')).toMatchObject({
+      Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: 100 } },
+    });
+    const metrics = rules.map((r) => (r.VisibilityConfig as { MetricName: string }).MetricName);
+    expect(new Set(metrics).size).toBe(rules.length);
+    expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
   });
 
   test('satisfies AwsSolutions-APIG3 without an acknowledgement', () => {
@@ -54,6 +90,7 @@ describe('ApiWaf props', () => {
         stage: api.deploymentStage,
         webAclName: 'test-api',
         rateLimitPer5Minutes: 100,
+        perCallerRateLimitPer5Minutes: 60,
         logRetention: logs.RetentionDays.ONE_DAY,
         removalPolicy: RemovalPolicy.DESTROY,
         ...overrides,
@@ -67,6 +104,19 @@ describe('ApiWaf props', () => {
 
   test.each([9, 2_000_000_001, 100.5, Number.NaN])('reject a rate limit of %p', (rateLimitPer5Minutes) => {
     expect(build({ rateLimitPer5Minutes })).toThrow(/rateLimitPer5Minutes must be an integer from 10 to/);
+  });
+
+  test.each([9, 0, -1, 2_000_000_001, 600.5, Number.NaN])(
+    'reject a per-caller rate limit of %p',
+    (perCallerRateLimitPer5Minutes) => {
+      expect(build({ perCallerRateLimitPer5Minutes })).toThrow(
+        /perCallerRateLimitPer5Minutes must be an integer from 10 to 2000000000/
+      );
+    }
+  );
+
+  test('accept the per-caller limit at WAF minimum of 10', () => {
+    expect(build({ perCallerRateLimitPer5Minutes: 10 })().webAclName).toBe('test-api');
   });
 
   test.each(['', 'has space', 'x'.repeat(129)])('reject the web ACL name %j', (webAclName) => {

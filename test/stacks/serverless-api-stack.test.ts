@@ -1802,22 +1802,41 @@ describe.each(WITH_WAF)('%s: the API stage has a web ACL', (env) => {
     });
   });
 
+  test('then blocks a caller (Authorization header) over the configured per-caller rate per 5 minutes', () => {
+    expect(rules[1]).toMatchObject({
+      Name: 'RateLimitPerCaller',
+      Priority: 1,
+      Action: { Block: {} },
+      Statement: {
+        RateBasedStatement: {
+          AggregateKeyType: 'CUSTOM_KEYS',
+          Limit: wafConfig(env).perCallerRateLimitPer5Minutes,
+          EvaluationWindowSec: 300,
+          CustomKeys: [
+            { Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+          ],
+        },
+      },
+      VisibilityConfig: { MetricName: 'RateLimitPerCaller' },
+    });
+  });
+
   test('then applies the AWS managed common and known-bad-inputs rule sets, with their own actions', () => {
     expect(WAF_MANAGED_RULE_GROUPS).toEqual([
       'AWSManagedRulesCommonRuleSet',
       'AWSManagedRulesKnownBadInputsRuleSet',
     ]);
-    expect(rules.slice(1)).toEqual(
+    expect(rules.slice(2)).toEqual(
       WAF_MANAGED_RULE_GROUPS.map((name, i): unknown =>
         expect.objectContaining({
           Name: name,
-          Priority: i + 1,
+          Priority: i + 2,
           OverrideAction: { None: {} },
           Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: name } },
         })
       )
     );
-    expect(rules).toHaveLength(1 + WAF_MANAGED_RULE_GROUPS.length);
+    expect(rules).toHaveLength(2 + WAF_MANAGED_RULE_GROUPS.length);
     for (const rule of rules) {
       expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, MetricName: rule.Name });
     }
