@@ -10,6 +10,7 @@ import { type RouteFunctionName } from '../api/routes';
 import { AppFunction, type FunctionConfig } from './app-function';
 import { keepParentLogicalIds } from './logical-ids';
 import { ORDER_EVENTS_MAX_RECEIVES } from './order-events';
+import { DEPLOY_GUARD_ERRORS_THRESHOLD } from './canary-deployment';
 
 /** Names of the API's Lambda functions: the route handlers, the authorizer, the queue consumer. */
 export type ApiFunctionName = RouteFunctionName | 'authorizer' | 'orderEvents';
@@ -41,11 +42,11 @@ export const TABLE_ITEM_ACTIONS: Readonly<Record<RouteFunctionName, readonly str
 /** Every list (users, products, a caller's orders) is a Query of GSI1; none queries the table. */
 export const INDEX_ACTIONS: readonly string[] = ['dynamodb:Query'];
 /**
- * Authorizer errors per minute that stop its deployment. Its refusals (expired or forged tokens) are
- * Lambda errors by design, so this sits above the usual refusal rate; an authorizer that crashes
- * also shows as API 5XX (API Gateway answers 500 when its authorizer fails).
+ * Authorizer UnexpectedFailures per minute that stop its deployment (its deploy guard counts that
+ * metric, not Lambda errors): refused tokens are Deny policies and count nowhere, so every counted
+ * failure is the authorizer's own (JWKS unavailable, a crash) and it gets the usual threshold.
  */
-export const AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD = 20;
+export const AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD = DEPLOY_GUARD_ERRORS_THRESHOLD;
 
 export interface ApiFunctionsProps {
   /** Log retention, removal policy and log level of every function; `name` tags their roles. */

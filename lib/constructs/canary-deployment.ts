@@ -38,6 +38,13 @@ export interface CanaryDeploymentProps<Name extends string> {
    * @default DEPLOY_GUARD_ERRORS_THRESHOLD for every function
    */
   readonly errorsThresholds?: Readonly<Partial<Record<Name, number>>>;
+  /**
+   * What a function's errors guard sums instead of its alias's Lambda Errors, for functions whose
+   * own metric counts their failures (the authorizer's UnexpectedFailures: its refusals are Deny
+   * policies). Each metric's statistic and period become Sum over DEPLOY_GUARD_PERIOD.
+   * @default Lambda Errors of the `live` alias for every function
+   */
+  readonly errorsMetrics?: Readonly<Partial<Record<Name, cloudwatch.Metric>>>;
 }
 
 /**
@@ -96,9 +103,14 @@ export class CanaryDeployment<Name extends string> extends Construct {
         ? this.guardAlarm(`${pascalCase(name)}ErrorsAlarm`, {
             name: `Lambda-${name}-Errors`,
             description:
-              `Stops and rolls back a deployment of the ${name} function: errors of its ` +
-              `${LIVE_ALIAS_NAME} alias (no notification; see the Monitoring stack)`,
-            metric: alias.metricErrors({ statistic: cloudwatch.Stats.SUM, period: DEPLOY_GUARD_PERIOD }),
+              `Stops and rolls back a deployment of the ${name} function: ` +
+              (props.errorsMetrics?.[name] ? 'its failures' : `errors of its ${LIVE_ALIAS_NAME} alias`) +
+              ' (no notification; see the Monitoring stack)',
+            metric:
+              props.errorsMetrics?.[name]?.with({
+                statistic: cloudwatch.Stats.SUM,
+                period: DEPLOY_GUARD_PERIOD,
+              }) ?? alias.metricErrors({ statistic: cloudwatch.Stats.SUM, period: DEPLOY_GUARD_PERIOD }),
             threshold: props.errorsThresholds?.[name] ?? DEPLOY_GUARD_ERRORS_THRESHOLD,
           })
         : undefined;

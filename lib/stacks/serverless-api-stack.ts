@@ -19,6 +19,7 @@ import { CanaryDeployment } from '../constructs/canary-deployment';
 import { IntegrationTestRole } from '../constructs/integration-test-role';
 import { OrderEvents } from '../constructs/order-events';
 import { RestApi } from '../constructs/rest-api';
+import { authorizerUnexpectedFailures } from '../constructs/service-alarms';
 import { UserDirectory } from '../constructs/user-directory';
 import { EnvironmentStack, type EnvironmentStackProps } from './environment-stack';
 
@@ -97,6 +98,7 @@ export class ServerlessApiStack extends EnvironmentStack {
       rollbackOnAlarm: config.deployment.rollbackOnAlarm,
       functions: functions.lambdas(),
       errorsThresholds: { authorizer: AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD },
+      errorsMetrics: { authorizer: authorizerUnexpectedFailures() },
     });
     const live = this.deployment.aliases;
     orderEvents.addConsumer(live.orderEvents);

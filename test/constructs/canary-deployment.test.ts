@@ -24,6 +24,7 @@ function build(rollbackOnAlarm: boolean) {
     rollbackOnAlarm,
     functions: { users: fn('Users'), authorizer: fn('Authorizer') },
     errorsThresholds: { authorizer: 20 },
+    errorsMetrics: { authorizer: new cloudwatch.Metric({ namespace: 'Own', metricName: 'Failures' }) },
   });
   const api = new apigw.RestApi(stack, 'Api');
   api.root.addMethod('GET', new apigw.MockIntegration());
@@ -45,6 +46,22 @@ describe('CanaryDeployment rolling back on alarms', () => {
       { DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes' },
       2
     );
+  });
+
+  test("a function given its own failure metric is guarded on it (Sum per minute), the others on their alias's Lambda Errors", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-DeployGuard-Lambda-authorizer-Errors',
+      Namespace: 'Own',
+      MetricName: 'Failures',
+      Statistic: 'Sum',
+      Period: 60,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-DeployGuard-Lambda-users-Errors',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Period: 60,
+    });
   });
 
   test('one errors guard per function (the given threshold where set), the API 5XX and the canary guard', () => {

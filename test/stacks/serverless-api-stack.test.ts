@@ -4,10 +4,16 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { type IConstruct } from 'constructs';
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { ENVIRONMENT_NAMES, type EnvironmentName, loadEnvironments, TABLE_SCHEMA } from '../../lib/config';
+import {
+  ENVIRONMENT_NAMES,
+  type EnvironmentName,
+  loadEnvironments,
+  METRIC_NAMESPACES,
+  SERVICE_NAMES,
+  TABLE_SCHEMA,
+} from '../../lib/config';
 import { type ApiFunctionName } from '../../lib/constructs/api-functions';
 import { collectAcknowledgements } from '../../lib/compliance/nag-gate';
-import { AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD } from '../../lib/constructs/api-functions';
 import {
   WAF_LOG_GROUP_PREFIX,
   WAF_MANAGED_RULE_GROUPS,
@@ -1399,18 +1405,29 @@ describe('deploy-guard alarms (API stack)', () => {
     (env) => {
       for (const name of FUNCTION_NAMES) {
         const { function: fn, errorsAlarm } = ids[env].functions[name];
-        expect(resourceById(templates[env], errorsAlarm!).Properties).toMatchObject({
+        const props = resourceById(templates[env], errorsAlarm!).Properties;
+        expect(props).toMatchObject({
           AlarmName: `${env}-DeployGuard-Lambda-${name}-Errors`,
-          Namespace: 'AWS/Lambda',
-          MetricName: 'Errors',
           Statistic: 'Sum',
           Period: 60,
           EvaluationPeriods: 1,
           DatapointsToAlarm: 1,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          Threshold:
-            name === 'authorizer' ? AUTHORIZER_DEPLOY_GUARD_ERRORS_THRESHOLD : DEPLOY_GUARD_ERRORS_THRESHOLD,
+          Threshold: DEPLOY_GUARD_ERRORS_THRESHOLD,
           TreatMissingData: 'notBreaching',
+        });
+        if (name === 'authorizer') {
+          // Refused tokens are Deny policies, not Lambda errors: the guard counts the authorizer's own failures.
+          expect(props).toMatchObject({
+            Namespace: METRIC_NAMESPACES.authorizer,
+            MetricName: 'UnexpectedFailures',
+            Dimensions: [{ Name: 'service', Value: SERVICE_NAMES.api }],
+          });
+          continue;
+        }
+        expect(props).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
           Dimensions: expect.arrayContaining([
             { Name: 'FunctionName', Value: { Ref: fn } },
             { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: fn }, `:${LIVE_ALIAS_NAME}`]] } },
