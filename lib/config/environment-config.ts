@@ -125,6 +125,8 @@ export interface EnvironmentConfig {
    * execution if any goes to ALARM (lib/pipeline/scripts/bake.ts). Zero: no bake step.
    */
   readonly bakeTime: Duration;
+  /** The alarms the bake watches, by name after `<env>-` (not those outside traffic drives). */
+  readonly bakeAlarms: readonly string[];
   /**
    * After this environment deploys, a pipeline step runs the integration suite (test/integration/)
    * against its API, with short-lived Cognito users made through a role in its account.
@@ -175,6 +177,12 @@ const API_WAF: WafConfig = { rateLimitPer5Minutes: 2000, perCallerRateLimitPer5M
 const API_SYNTHETICS: SyntheticsConfig = { schedule: Duration.minutes(5), successPercentThreshold: 100 };
 /** No bake outside prod: staging's soak is the time until the prod approval. */
 const NO_BAKE = Duration.minutes(0);
+/** The alarms our own failures drive; not API-WAF-Blocked-Requests, which anyone's junk drives. */
+export const DEFAULT_BAKE_ALARMS: readonly string[] = [
+  ...['API-5XX-Errors', 'API-High-Latency', 'RDS-High-CPU', 'API-Canary'],
+  ...['users', 'products', 'orders', 'authorizer', 'orderEvents'].map((fn) => `Lambda-${fn}-Errors`),
+  ...['OrderEvents-DLQ-Not-Empty', 'AlarmNotifications-DLQ-Not-Empty'],
+];
 
 export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> = {
   dev: {
@@ -203,6 +211,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     waf: undefined,
     synthetics: API_SYNTHETICS,
     bakeTime: NO_BAKE,
+    bakeAlarms: DEFAULT_BAKE_ALARMS,
     // Beta in the deployment pipeline reference: the end-to-end suite runs against dev only.
     integrationTests: true,
     functions: API_FUNCTIONS.dev,
@@ -237,6 +246,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     waf: API_WAF,
     synthetics: API_SYNTHETICS,
     bakeTime: NO_BAKE,
+    bakeAlarms: DEFAULT_BAKE_ALARMS,
     integrationTests: false,
     functions: API_FUNCTIONS.staging,
     identity: IDENTITY.staging,
@@ -271,6 +281,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     synthetics: API_SYNTHETICS,
     // Prod watches its alarms after the deploy before the execution counts as done.
     bakeTime: Duration.minutes(10),
+    bakeAlarms: DEFAULT_BAKE_ALARMS,
     integrationTests: false,
     functions: API_FUNCTIONS.prod,
     identity: IDENTITY.prod,

@@ -139,9 +139,9 @@ export class PipelineStack extends Stack {
   }
 
   /**
-   * Where the config asks for a bake time: watches every `<env>-` alarm of the stage's account (the
-   * Monitoring stack's and the deploy guards) for that long, through the stage's bake role; any
-   * alarm in ALARM fails the step and so the execution.
+   * Where the config asks for a bake time: watches the stage's alarms its config names
+   * (`bakeAlarms`, as `<env>-<alarm>`) for that long, through the stage's bake role; any alarm in
+   * ALARM, or missing, fails the step and so the execution.
    */
   private bake(
     stage: AppStage,
@@ -158,7 +158,7 @@ export class PipelineStack extends Stack {
       envFromCfnOutputs: { BAKE_ROLE_ARN: roleArnOutput },
       env: {
         BAKE_REGION: config.region,
-        BAKE_ALARM_PREFIX: `${config.name}-`,
+        BAKE_ALARM_NAMES: config.bakeAlarms.map((alarm) => `${config.name}-${alarm}`).join(','),
         BAKE_DURATION_SECONDS: String(config.bakeTime.toSeconds()),
       },
       // The Node.js of the synth step (package.json engines), not the image's default.

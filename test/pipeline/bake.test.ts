@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { type AlarmStatus, type BakeOptions, bake, type Clock } from '../../lib/pipeline/scripts/bake';
 
+const NAMES = ['prod-API-5XX-Errors', 'prod-API-Canary'];
+
 /** The bake script's watch loop, on a stubbed alarm source and a fake clock: no AWS, no waiting. */
 const MINUTE = 60_000;
 const BAKE = 10 * MINUTE;
@@ -23,30 +25,34 @@ function fakeClock(): Clock & { elapsed: () => number } {
 
 const ok = (name: string): AlarmStatus => ({ name, state: 'OK' });
 
-function run(describe: (prefix: string, elapsedMs: number) => readonly AlarmStatus[]) {
+function run(
+  describe: (names: readonly string[], elapsedMs: number) => readonly AlarmStatus[],
+  alarmNames: readonly string[] = NAMES
+) {
   const clock = fakeClock();
-  const prefixes: string[] = [];
+  const requests: (readonly string[])[] = [];
   const logs: string[] = [];
   const options: BakeOptions = {
-    prefix: 'prod-',
+    alarmNames,
     durationMs: BAKE,
     pollIntervalMs: POLL,
     clock,
     log: (message) => logs.push(message),
-    describeAlarms: (prefix) => {
-      prefixes.push(prefix);
-      return Promise.resolve(describe(prefix, clock.elapsed()));
+    describeAlarms: (names) => {
+      requests.push(names);
+      return Promise.resolve(describe(names, clock.elapsed()));
     },
   };
-  return { clock, prefixes, logs, result: bake(options) };
+  return { clock, requests, logs, result: bake(options) };
 }
 
 describe('bake', () => {
   test('passes when every alarm stays OK for the whole bake, polling from start to end', async () => {
-    const { clock, prefixes, result } = run(() => [ok('prod-API-5XX-Errors'), ok('prod-API-Canary')]);
+    const { clock, requests, result } = run(() => [ok('prod-API-5XX-Errors'), ok('prod-API-Canary')]);
     await expect(result).resolves.toEqual({ passed: true, polls: 11, alarms: 2 });
     expect(clock.elapsed()).toBe(BAKE);
-    expect(new Set(prefixes)).toEqual(new Set(['prod-']));
+    // Only the configured alarms, by name: not every `prod-` alarm.
+    expect(requests.every((names) => JSON.stringify(names) === JSON.stringify(NAMES))).toBe(true);
   });
 
   test('fails when an alarm goes to ALARM mid-bake, naming it and why, without waiting out the bake', async () => {
@@ -69,17 +75,29 @@ describe('bake', () => {
     await expect(result).resolves.toMatchObject({ passed: false, polls: 1, reason: /prod-RDS-High-CPU/ });
   });
 
-  test('fails when no alarm has the prefix (a misconfigured prefix would watch nothing)', async () => {
-    const { result } = run(() => []);
+  test('fails when a named alarm does not exist (a misspelt name would watch nothing)', async () => {
+    const { result } = run(() => [ok('prod-API-5XX-Errors')]);
     await expect(result).resolves.toMatchObject({
       passed: false,
       polls: 1,
-      reason: expect.stringMatching(/^no alarm is named prod-\*/),
+      reason: expect.stringMatching(/^no alarm is named prod-API-Canary:/),
     });
   });
 
+  test('ignores an alarm in ALARM that it was not told to watch (e.g. WAF blocks driven by outside traffic)', async () => {
+    const { result } = run(() => [
+      ok('prod-API-5XX-Errors'),
+      ok('prod-API-Canary'),
+      { name: 'prod-API-WAF-Blocked-Requests', state: 'ALARM' },
+    ]);
+    await expect(result).resolves.toMatchObject({ passed: true });
+  });
+
   test('treats INSUFFICIENT_DATA as quiet, not as a failure', async () => {
-    const { result, logs } = run(() => [ok('prod-a'), { name: 'prod-b', state: 'INSUFFICIENT_DATA' }]);
+    const { result, logs } = run(
+      () => [ok('prod-a'), { name: 'prod-b', state: 'INSUFFICIENT_DATA' }],
+      ['prod-a', 'prod-b']
+    );
     await expect(result).resolves.toMatchObject({ passed: true });
     expect(logs[1]).toMatch(/1 OK, 1 INSUFFICIENT_DATA/);
   });
@@ -88,7 +106,7 @@ describe('bake', () => {
     const clock = fakeClock();
     let polls = 0;
     const result = await bake({
-      prefix: 'prod-',
+      alarmNames: ['prod-a'],
       durationMs: 20_000,
       pollIntervalMs: POLL,
       clock,
@@ -111,7 +129,7 @@ describe('bake script', () => {
   test.each([
     [
       'no role',
-      { BAKE_REGION: 'us-east-1', BAKE_ALARM_PREFIX: 'prod-', BAKE_DURATION_SECONDS: '600' },
+      { BAKE_REGION: 'us-east-1', BAKE_ALARM_NAMES: 'prod-API-Canary', BAKE_DURATION_SECONDS: '600' },
       /BAKE_ROLE_ARN is not set/,
     ],
     [
@@ -119,10 +137,20 @@ describe('bake script', () => {
       {
         BAKE_ROLE_ARN: 'arn:aws:iam::333333333333:role/r',
         BAKE_REGION: 'us-east-1',
-        BAKE_ALARM_PREFIX: 'prod-',
+        BAKE_ALARM_NAMES: 'prod-API-Canary',
         BAKE_DURATION_SECONDS: '10m',
       },
       /BAKE_DURATION_SECONDS must be a whole number of seconds >= 0, got "10m"/,
+    ],
+    [
+      'an empty alarm name',
+      {
+        BAKE_ROLE_ARN: 'arn:aws:iam::333333333333:role/r',
+        BAKE_REGION: 'us-east-1',
+        BAKE_ALARM_NAMES: 'prod-API-Canary,,prod-RDS-High-CPU',
+        BAKE_DURATION_SECONDS: '600',
+      },
+      /BAKE_ALARM_NAMES must list distinct alarm names separated by commas/,
     ],
   ])('exits 2 (misconfigured) with %s, before calling AWS', async (_name, env, message) => {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {

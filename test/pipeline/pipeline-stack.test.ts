@@ -13,6 +13,7 @@ import {
   HEALTH_CHECK_SCRIPT,
   stageId,
 } from '../../lib/pipeline/pipeline-stack';
+import { DESCRIBE_ALARMS_MAX_NAMES } from '../../lib/pipeline/scripts/bake';
 import { parseBuildSpec } from '../../lib/pipeline/synth-step';
 import { testApp } from '../support/app';
 import { pipelineTemplate, stageStacks, stageTemplate, type TemplateValue } from '../support/templates';
@@ -197,7 +198,25 @@ describe('stages', () => {
     }
   );
 
-  test('prod bakes after its health check: the Bake step watches the prod- alarms for the configured time', () => {
+  test('the bake watches alarms of the prod stage driven by our own failures, not the WAF blocks outside traffic drives', () => {
+    const variables = projectOf('PipelineProdBake')[1].Properties.Environment.EnvironmentVariables as {
+      Name: string;
+      Value: string;
+    }[];
+    const names = variables.find((v) => v.Name === 'BAKE_ALARM_NAMES')!.Value.split(',');
+    const existing = new Set(
+      Object.values(stageTemplate('prod', 'Monitoring').findResources('AWS::CloudWatch::Alarm')).map(
+        (alarm) => alarm.Properties.AlarmName as string
+      )
+    );
+    expect(existing.has('prod-API-WAF-Blocked-Requests')).toBe(true);
+    expect(names).not.toContain('prod-API-WAF-Blocked-Requests');
+    expect([...existing].filter((name) => !names.includes(name))).toEqual(['prod-API-WAF-Blocked-Requests']);
+    expect(names.filter((name) => !existing.has(name))).toEqual([]);
+    expect(names.length).toBeLessThanOrEqual(DESCRIBE_ALARMS_MAX_NAMES);
+  });
+
+  test('prod bakes after its health check: the Bake step watches the configured alarms for the configured time', () => {
     const bake = action('Prod', 'Bake');
     expect(bake.RunOrder).toBeGreaterThan(action('Prod', 'HealthCheck').RunOrder as number);
     const namespace = action('Prod', 'Monitoring.Deploy').Namespace as string;
@@ -209,7 +228,11 @@ describe('stages', () => {
       Environment: {
         EnvironmentVariables: [
           { Name: 'BAKE_REGION', Type: 'PLAINTEXT', Value: environments.prod.region },
-          { Name: 'BAKE_ALARM_PREFIX', Type: 'PLAINTEXT', Value: 'prod-' },
+          {
+            Name: 'BAKE_ALARM_NAMES',
+            Type: 'PLAINTEXT',
+            Value: environments.prod.bakeAlarms.map((alarm) => `prod-${alarm}`).join(','),
+          },
           { Name: 'BAKE_DURATION_SECONDS', Type: 'PLAINTEXT', Value: '600' },
         ],
       },

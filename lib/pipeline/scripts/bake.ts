@@ -2,17 +2,18 @@
  * Bake time: after an environment deploys, watch its alarms for a while and fail if any goes to
  * ALARM. Run by the pipeline's Bake step (`npx tsx lib/pipeline/scripts/bake.ts`, after `npm ci`)
  * in the pipeline account: it assumes the environment's bake role (the Monitoring stack's
- * BakeRoleArn output) and polls CloudWatch DescribeAlarms for every alarm named `<prefix>*`.
+ * BakeRoleArn output) and polls CloudWatch DescribeAlarms for the alarms its config names
+ * (`bakeAlarms`: those our own failures drive, not those outside traffic drives, like WAF blocks).
  *
  * Environment:
  *   BAKE_ROLE_ARN           required; the role to assume in the environment's account
  *   BAKE_REGION             required; the environment's region
- *   BAKE_ALARM_PREFIX       required; the environment's alarm name prefix, e.g. `prod-`
+ *   BAKE_ALARM_NAMES        required; the full names of the alarms to watch, comma-separated
  *   BAKE_DURATION_SECONDS   required; how long to watch
  *   BAKE_POLL_SECONDS       pause between polls, default 30
  *
- * Exit codes: 0 every alarm stayed out of ALARM for the whole bake; 1 an alarm went to ALARM, or no
- * alarm has the prefix (a misconfigured prefix watches nothing); 2 misconfigured (bad variable).
+ * Exit codes: 0 every alarm stayed out of ALARM for the whole bake; 1 an alarm went to ALARM, or a
+ * named alarm does not exist (a misspelt name watches nothing); 2 misconfigured (bad variable).
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -26,8 +27,8 @@ export interface AlarmStatus {
   readonly reason?: string;
 }
 
-/** Every alarm (metric and composite) whose name starts with the prefix. */
-export type DescribeAlarms = (prefix: string) => Promise<readonly AlarmStatus[]>;
+/** The alarms (metric and composite) of those names that exist. */
+export type DescribeAlarms = (names: readonly string[]) => Promise<readonly AlarmStatus[]>;
 
 export interface Clock {
   now(): number;
@@ -35,7 +36,8 @@ export interface Clock {
 }
 
 export interface BakeOptions {
-  readonly prefix: string;
+  /** The full names of the alarms to watch (at least one). */
+  readonly alarmNames: readonly string[];
   readonly durationMs: number;
   readonly pollIntervalMs: number;
   readonly describeAlarms: DescribeAlarms;
@@ -48,26 +50,33 @@ export type BakeResult =
   | { readonly passed: false; readonly polls: number; readonly reason: string };
 
 export const DEFAULT_POLL_SECONDS = 30;
+/** DescribeAlarms takes at most this many AlarmNames per call. */
+export const DESCRIBE_ALARMS_MAX_NAMES = 100;
 
 class ConfigError extends Error {}
 
 /**
  * Polls the alarms from the start to the end of the bake (both included). Fails at the first poll
- * that finds an alarm in ALARM, naming every one and why, or that finds no alarm at all.
+ * that finds an alarm in ALARM, naming every one and why, or that misses a named alarm.
  * INSUFFICIENT_DATA is not a failure: a quiet metric (no errors, no traffic) is often missing.
  */
 export async function bake(options: BakeOptions): Promise<BakeResult> {
-  const { prefix, clock, log } = options;
+  const { alarmNames, clock, log } = options;
   const deadline = clock.now() + options.durationMs;
-  log(`bake: watching the alarms named ${prefix}* for ${Math.round(options.durationMs / 1000)} s`);
+  log(`bake: watching ${alarmNames.join(', ')} for ${Math.round(options.durationMs / 1000)} s`);
   for (let polls = 1; ; polls++) {
-    const alarms = await options.describeAlarms(prefix);
-    if (alarms.length === 0) {
+    // Only the named alarms, whatever else the source returns.
+    const alarms = (await options.describeAlarms(alarmNames)).filter((alarm) =>
+      alarmNames.includes(alarm.name)
+    );
+    const found = new Set(alarms.map((alarm) => alarm.name));
+    const missing = alarmNames.filter((name) => !found.has(name));
+    if (missing.length > 0) {
       return {
         passed: false,
         polls,
         reason:
-          `no alarm is named ${prefix}*: the prefix or the role's account is wrong, ` +
+          `no alarm is named ${missing.join(', ')}: the name or the role's account is wrong, ` +
           'and a bake that watches nothing proves nothing',
       };
     }
@@ -94,6 +103,19 @@ function requireEnv(name: string): string {
   const value = process.env[name];
   if (value === undefined || value.trim() === '') throw new ConfigError(`${name} is not set`);
   return value.trim();
+}
+
+/** A comma-separated list of alarm names, at least one, no empty or repeated name. */
+export function namesFromEnv(name: string): string[] {
+  const names = requireEnv(name)
+    .split(',')
+    .map((n) => n.trim());
+  if (names.some((n) => n === '') || new Set(names).size !== names.length) {
+    throw new ConfigError(
+      `${name} must list distinct alarm names separated by commas, got ${JSON.stringify(process.env[name])}`
+    );
+  }
+  return names;
 }
 
 function secondsFromEnv(name: string, fallback?: number): number {
@@ -123,24 +145,26 @@ export async function cloudWatchAlarmSource(roleArn: string, region: string): Pr
       sessionToken: Credentials.SessionToken,
     },
   });
-  return async (prefix) => {
+  return async (names) => {
     const alarms: AlarmStatus[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await cloudwatch.send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-          NextToken: nextToken,
-        })
-      );
-      for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-        if (alarm.AlarmName && alarm.StateValue) {
-          alarms.push({ name: alarm.AlarmName, state: alarm.StateValue, reason: alarm.StateReason });
+    for (let start = 0; start < names.length; start += DESCRIBE_ALARMS_MAX_NAMES) {
+      let nextToken: string | undefined;
+      do {
+        const page = await cloudwatch.send(
+          new DescribeAlarmsCommand({
+            AlarmNames: names.slice(start, start + DESCRIBE_ALARMS_MAX_NAMES),
+            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            NextToken: nextToken,
+          })
+        );
+        for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+          if (alarm.AlarmName && alarm.StateValue) {
+            alarms.push({ name: alarm.AlarmName, state: alarm.StateValue, reason: alarm.StateReason });
+          }
         }
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
+        nextToken = page.NextToken;
+      } while (nextToken);
+    }
     return alarms;
   };
 }
@@ -157,7 +181,7 @@ export async function main(): Promise<number> {
     settings = {
       roleArn: requireEnv('BAKE_ROLE_ARN'),
       region: requireEnv('BAKE_REGION'),
-      prefix: requireEnv('BAKE_ALARM_PREFIX'),
+      alarmNames: namesFromEnv('BAKE_ALARM_NAMES'),
       durationMs: secondsFromEnv('BAKE_DURATION_SECONDS') * 1000,
       pollIntervalMs: secondsFromEnv('BAKE_POLL_SECONDS', DEFAULT_POLL_SECONDS) * 1000,
     };
