@@ -57,7 +57,7 @@ export class BakeRole extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'cloudwatch:DescribeAlarms lists alarms by name prefix and supports no resource-level scoping; ' +
+        'cloudwatch:DescribeAlarms supports no resource-level scoping; ' +
         'the role can read alarm states and nothing else.',
     });
     this.arnOutput = new CfnOutput(this, 'BakeRoleArn', {
