@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayProxyEvent,
-  APIGatewayRequestAuthorizerEvent,
-  Context,
-} from 'aws-lambda';
 import {
   API_MODELS,
   API_ROUTES,
@@ -14,36 +8,43 @@ import {
   type RouteFunctionName,
 } from '../../lib/api/routes';
 import {
-  assertRenderable,
   authorizerEvent,
-  evaluateAuthorizerResult,
-  GATEWAY_ERRORS,
-  type GatewayErrorType,
   type GatewayIdentity,
   type GatewayRequest,
-  gatewayResponseStatus,
-  gatewayResponseTemplate,
   headerValue,
   methodArn,
-  missingParameters,
   proxyEvent,
-  renderTemplate,
   requestParts,
   requestTime,
   type RouteMatch,
   RouteTable,
-  validateBody,
 } from './api-gateway';
-import { SERVICE_NAMES } from '../../lib/config';
-import { LOCAL_CLIENT_ID, LOCAL_USER_POOL_ID } from './local-auth';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-table';
+import { evaluateAuthorizerResult } from './authorizer-policy';
+import {
+  assertRenderable,
+  GATEWAY_ERRORS,
+  type GatewayErrorType,
+  gatewayResponseStatus,
+  gatewayResponseTemplate,
+  missingParameters,
+  renderTemplate,
+  validateBody,
+} from './gateway-responses';
+import {
+  type AuthorizerHandler,
+  configureFunctionEnvironment,
+  FUNCTION_MODULES,
+  fromProxyResult,
+  type HttpAnswer,
+  lambdaContext,
+  PayloadTooLarge,
+  type ProxyHandler,
+  readBody,
+} from './lambda-proxy';
+import { LOCAL_REGION } from './local-table';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 3000;
-/** API Gateway's payload limit. */
-export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-/** The stack's functions' timeout (AppFunction's default), reported by `getRemainingTimeInMillis`. */
-const FUNCTION_TIMEOUT_MS = 30_000;
 /** The methods API Gateway's CORS preflight allows (apigw.Cors.ALL_METHODS). */
 const PREFLIGHT_METHODS = 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD';
 const GATEWAY: GatewayIdentity = {
@@ -77,117 +78,6 @@ export interface DevServer {
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
-}
-
-type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
-type AuthorizerHandler = (
-  event: APIGatewayRequestAuthorizerEvent,
-  context: Context
-) => Promise<APIGatewayAuthorizerResult>;
-
-/** The Lambda entry points, exactly the files the stack bundles (functions/<name>/index.ts). */
-const FUNCTION_MODULES: Record<RouteFunctionName, () => Promise<{ handler: ProxyHandler }>> = {
-  users: () => import('../../functions/users/index'),
-  products: () => import('../../functions/products/index'),
-  orders: () => import('../../functions/orders/index'),
-};
-
-/**
- * The environment the stack gives the functions, pointed at local stand-ins. The handlers read it
- * once, at import, so one process serves one configuration.
- */
-function configureFunctionEnvironment(props: DevServerProps): void {
-  Object.assign(process.env, {
-    TABLE_NAME: props.tableName,
-    USER_POOL_ID: LOCAL_USER_POOL_ID,
-    USER_POOL_CLIENT_ID: LOCAL_CLIENT_ID,
-    USER_POOL_JWKS: props.jwks,
-    CORS_ALLOWED_ORIGINS: (props.corsOrigins ?? []).join(','),
-    POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.api,
-    LOG_LEVEL: props.logLevel ?? 'INFO',
-    AWS_REGION: LOCAL_REGION,
-    AWS_ENDPOINT_URL_DYNAMODB: props.dynamoDbEndpoint,
-    // Dummy credentials for DynamoDB Local; they also keep any real ones of the shell out of reach.
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  });
-  delete process.env.AWS_SESSION_TOKEN;
-  // No queue locally: the orders function then logs its events instead of sending them.
-  delete process.env.ORDER_EVENTS_QUEUE_URL;
-}
-
-function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${GATEWAY.accountId}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${randomUUID().replace(/-/g, '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-interface HttpAnswer {
-  readonly statusCode: number;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: Buffer;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const PROXY_RESULT_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded']);
-
-/** A Lambda proxy result as API Gateway accepts it, or undefined for a "malformed Lambda proxy response". */
-function fromProxyResult(result: unknown): HttpAnswer | undefined {
-  if (!isRecord(result) || Object.keys(result).some((key) => !PROXY_RESULT_KEYS.has(key))) return undefined;
-  const statusCode = Number(result.statusCode);
-  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return undefined;
-  if (result.body !== undefined && result.body !== null && typeof result.body !== 'string') return undefined;
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(isRecord(result.headers) ? result.headers : {})) {
-    headers[name] = String(value);
-  }
-  for (const [name, values] of Object.entries(
-    isRecord(result.multiValueHeaders) ? result.multiValueHeaders : {}
-  )) {
-    if (!Array.isArray(values)) return undefined;
-    const existing = headers[name];
-    headers[name] = [
-      ...(existing === undefined ? [] : [existing].flat()),
-      ...values.map((v) => String(v as string)),
-    ];
-  }
-  const body = typeof result.body === 'string' ? result.body : '';
-  return {
-    statusCode,
-    headers,
-    body: Buffer.from(body, result.isBase64Encoded === true ? 'base64' : 'utf8'),
-  };
-}
-
-class PayloadTooLarge extends Error {
-  override readonly name = 'PayloadTooLarge';
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_PAYLOAD_BYTES) throw new PayloadTooLarge();
-    chunks.push(buffer);
-  }
-  return chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -272,7 +162,10 @@ export async function startDevServer(props: DevServerProps): Promise<DevServer> 
       if (!token || !key) return gatewayError(request, 'UNAUTHORIZED');
       let result: unknown;
       try {
-        result = await authorizer(authorizerEvent(request, GATEWAY, match), lambdaContext('authorizer'));
+        result = await authorizer(
+          authorizerEvent(request, GATEWAY, match),
+          lambdaContext(GATEWAY.accountId, 'authorizer')
+        );
       } catch (error) {
         // Only this exact message means "refuse with 401"; any other failure is a 500.
         if (error instanceof Error && error.message === 'Unauthorized')
@@ -328,7 +221,7 @@ export async function startDevServer(props: DevServerProps): Promise<DevServer> 
     try {
       const result = await functions[integration.function](
         proxyEvent(request, GATEWAY, match, authorized),
-        lambdaContext(integration.function)
+        lambdaContext(GATEWAY.accountId, integration.function)
       );
       const response = fromProxyResult(result);
       if (response) return response;
