@@ -1,54 +1,20 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { CLOUD_ASSEMBLY_DIR } from '../../lib/pipeline/synth-step';
+import { type CdkSynthResult, cdkSynth } from '../support/cdk-cli';
 
 /**
  * The AWS Control Tower pack of the synth gate through the real CLI: it fails `cdk synth` on a
  * resource only that pack rejects, inside a Stage; an acknowledgement of one finding does not let
  * the others through; and the app passes once every finding is acknowledged.
  */
-const ROOT = path.join(__dirname, '..', '..');
-const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
 const FIXTURE = path.join(__dirname, 'fixtures', 'control-tower-gate-app.ts');
 
 type Mode = 'violating' | 'key-acknowledged' | 'acknowledged';
-interface SynthResult {
-  readonly code: number;
-  readonly output: string;
-  readonly dir: string;
-}
+type SynthResult = CdkSynthResult;
+const synth = (mode: Mode): Promise<SynthResult> => cdkSynth(FIXTURE, { CT_FIXTURE: mode });
 
-/** `cdk synth` of the fixture with no stack selection (what users and the pipeline run). */
-function cdkSynth(mode: Mode): Promise<SynthResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'control-tower-gate-'));
-  return new Promise((resolve) => {
-    execFile(
-      CDK,
-      [
-        'synth',
-        '-q',
-        '--app',
-        `node --import tsx ${FIXTURE}`,
-        '--output',
-        path.join(dir, CLOUD_ASSEMBLY_DIR),
-        '--no-notices',
-        '--no-version-reporting',
-      ],
-      { cwd: ROOT, env: { ...process.env, CT_FIXTURE: mode }, timeout: 150_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          output: stdout + stderr,
-          dir,
-        })
-    );
-  });
-}
-
-/** Plugin name -> the rules it reports as failed, from the assembly's validation report. */
 function failedRules(result: SynthResult): Record<string, string[]> {
   const report = JSON.parse(
     fs.readFileSync(path.join(result.dir, CLOUD_ASSEMBLY_DIR, VALIDATION_REPORT_FILE), 'utf8')
@@ -62,7 +28,7 @@ describe('the AWS Control Tower pack of the synth gate, through the real CDK CLI
   const results = {} as Record<Mode, SynthResult>;
   beforeAll(async () => {
     const modes: Mode[] = ['violating', 'key-acknowledged', 'acknowledged'];
-    const runs = await Promise.all(modes.map(cdkSynth));
+    const runs = await Promise.all(modes.map(synth));
     modes.forEach((mode, i) => (results[mode] = runs[i]!));
   }, 300_000);
   afterAll(() => {

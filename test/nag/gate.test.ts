@@ -1,10 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { NAG_ACKNOWLEDGEMENTS_FILE } from '../../lib/compliance/nag-gate';
 import { CLOUD_ASSEMBLY_DIR, NAG_REPORTS_DIR, parseBuildSpec } from '../../lib/pipeline/synth-step';
+import { type CdkSynthResult, cdkSynth } from '../support/cdk-cli';
 
 /**
  * The cdk-nag gate through the real CLI (it fails `cdk synth` on a finding inside a Stage, and
@@ -14,48 +14,11 @@ import { CLOUD_ASSEMBLY_DIR, NAG_REPORTS_DIR, parseBuildSpec } from '../../lib/p
  * copied by buildspec.yml's post_build (that artifact's test is in
  * test/pipeline/build-gates.test.ts, on the synth-step pipeline that file builds anyway).
  */
-const ROOT = path.join(__dirname, '..', '..');
-const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
 const FIXTURE = path.join(__dirname, 'fixtures', 'nag-gate-app.ts');
 
-interface SynthResult {
-  readonly code: number;
-  /** What the CLI and the app printed. */
-  readonly output: string;
-  /** The build directory: `cdk.out/` inside it holds the cloud assembly. */
-  readonly dir: string;
-}
-
-/**
- * `cdk synth` of the gate fixture with the real CLI and no stack selection (what users and the
- * pipeline run), into `<new temporary directory>/cdk.out`.
- */
-function cdkSynth(fixture: 'violating' | 'acknowledged'): Promise<SynthResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-reports-'));
-  return new Promise((resolve) => {
-    execFile(
-      CDK,
-      [
-        'synth',
-        '-q',
-        '--app',
-        // As cdk.json runs bin/app.ts.
-        `node --import tsx ${FIXTURE}`,
-        '--output',
-        path.join(dir, CLOUD_ASSEMBLY_DIR),
-        '--no-notices',
-        '--no-version-reporting',
-      ],
-      { cwd: ROOT, env: { ...process.env, NAG_FIXTURE: fixture }, timeout: 120_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          output: stdout + stderr,
-          dir,
-        })
-    );
-  });
-}
+type SynthResult = CdkSynthResult;
+const synth = (fixture: 'violating' | 'acknowledged'): Promise<SynthResult> =>
+  cdkSynth(FIXTURE, { NAG_FIXTURE: fixture });
 
 const readJson = (file: string): Record<string, unknown> =>
   JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -64,7 +27,7 @@ describe('the cdk-nag synth gate, through the real CDK CLI', () => {
   let violating: SynthResult;
   let acknowledged: SynthResult;
   beforeAll(async () => {
-    [violating, acknowledged] = await Promise.all([cdkSynth('violating'), cdkSynth('acknowledged')]);
+    [violating, acknowledged] = await Promise.all([synth('violating'), synth('acknowledged')]);
   }, 180_000);
   afterAll(() => {
     for (const result of [violating, acknowledged]) {
